@@ -1,0 +1,17 @@
+PY := .venv/bin/python
+
+.PHONY: run test setup migrate demo messages
+
+run:
+	@scripts/setup.sh run
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@scripts/serve.sh
+
+test:
+	@scripts/setup.sh test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+messages:
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages -l en --ignore=.venv

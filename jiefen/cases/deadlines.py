@@ -1,0 +1,147 @@
+"""Time limits per stage (DESIGN §7), and the periodic sweep that finds missed ones."""
+
+from datetime import date, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiefen.assessment.models import Incident, IncidentKind, IncidentStatus
+from jiefen.notifications.models import Notification, NotificationKind
+from jiefen.organisation.models import Person, Role, RoleAssignment
+from jiefen.workdays.services import add_working_days
+
+from .models import Case, CaseEvent, CaseState, DayKind, DeadlineStage, EventKind, RiskGrade, TimeLimit
+
+# Used when the editable table has no row for a stage.
+DEFAULT_LIMITS = {
+    (DeadlineStage.ACCEPTANCE, RiskGrade.RED): (0, DayKind.WORKING),
+    (DeadlineStage.ACCEPTANCE, ""): (1, DayKind.WORKING),
+    (DeadlineStage.ASSIGNMENT, RiskGrade.RED): (0, DayKind.WORKING),
+    (DeadlineStage.ASSIGNMENT, ""): (1, DayKind.WORKING),
+    (DeadlineStage.MEDIATION, ""): (30, DayKind.CALENDAR),
+    (DeadlineStage.RETURN_VISIT, ""): (15, DayKind.CALENDAR),
+    (DeadlineStage.DISPOSITION, ""): (3, DayKind.WORKING),
+    (DeadlineStage.ARCHIVING, ""): (10, DayKind.WORKING),
+}
+
+STAGE_BY_STATE = {
+    CaseState.REGISTERED: DeadlineStage.ACCEPTANCE,
+    CaseState.ACCEPTED: DeadlineStage.ASSIGNMENT,
+    CaseState.ASSIGNED: DeadlineStage.MEDIATION,
+    CaseState.MEDIATING: DeadlineStage.MEDIATION,
+    CaseState.AGREED: DeadlineStage.PERFORMANCE,
+    CaseState.PERFORMING: DeadlineStage.PERFORMANCE,
+    CaseState.PERFORMED: DeadlineStage.RETURN_VISIT,
+    CaseState.TERMINATED: DeadlineStage.DISPOSITION,
+    CaseState.REJECTED: DeadlineStage.ARCHIVING,
+    CaseState.VISITED: DeadlineStage.ARCHIVING,
+    CaseState.REFERRED_OUT: DeadlineStage.ARCHIVING,
+    CaseState.HANDED_UP: DeadlineStage.ARCHIVING,
+}
+
+
+def limit_for(stage: str, risk_grade: str) -> tuple[int, str]:
+    rows = {row.risk_grade: row for row in TimeLimit.objects.filter(stage=stage, risk_grade__in=[risk_grade, ""])}
+    row = rows.get(risk_grade) or rows.get("")
+    if row is not None:
+        return row.days, row.day_kind
+    return DEFAULT_LIMITS.get((stage, risk_grade)) or DEFAULT_LIMITS[(stage, "")]
+
+
+def deadline_after(stage: str, risk_grade: str, start: date) -> date:
+    days, kind = limit_for(stage, risk_grade)
+    if kind == DayKind.CALENDAR:
+        return start + timedelta(days=days)
+    return add_working_days(start, days)
+
+
+def case_set_deadline(case: Case, today: date) -> None:
+    """Set the case's current stage and due date for the state it has just entered (no save)."""
+    stage = STAGE_BY_STATE.get(case.state)
+    case.is_overdue = False
+    case.due_stage = stage or ""
+    if stage is None:
+        case.due_date = None
+    elif stage == DeadlineStage.MEDIATION:
+        case.due_date = case.mediation_due_date
+    elif stage == DeadlineStage.PERFORMANCE:
+        case.due_date = case.performance_due
+    else:
+        case.due_date = deadline_after(stage, case.risk_grade, today)
+
+
+def _table(model):
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def deadlines_sweep(today: date | None = None) -> dict:
+    """Mark overdue cases, record one 不到位 incident per missed limit, and remind people.
+
+    Written as a handful of set-based statements, so it costs the same few round trips
+    for 100 open cases or a million; running it twice changes nothing the second time.
+    """
+    from django.conf import settings
+
+    today = today or timezone.localdate()
+    now = timezone.now()
+    soon = add_working_days(today, settings.JIEFEN_DUE_SOON_WORKING_DAYS)
+    case_t, event_t, incident_t, notice_t = _table(Case), _table(CaseEvent), _table(Incident), _table(Notification)
+    role_t, person_t = _table(RoleAssignment), _table(Person)
+    archived = CaseState.ARCHIVED
+    overdue_text = _("案件 %(number)s 已超过办理时限，请尽快办理。")
+    soon_text = _("案件 %(number)s 即将到期，请按时办理。")
+    counts = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {event_t} (case_id, kind, action, actor_id, at, from_state, to_state, reason, data)
+                SELECT c.id, %s, c.due_stage, NULL, %s, c.state, c.state, '', '{{}}'
+                FROM {case_t} c
+                WHERE c.state <> %s AND c.due_date < %s AND c.is_overdue = %s""",
+            [EventKind.OVERDUE, now, archived, today, False],
+        )
+        counts["newly_overdue"] = cursor.rowcount
+        cursor.execute(
+            f"""UPDATE {case_t} SET is_overdue = %s
+                WHERE state <> %s AND due_date < %s AND is_overdue = %s""",
+            [True, archived, today, False],
+        )
+        cursor.execute(
+            f"""INSERT INTO {incident_t}
+                    (kind, case_id, unit_id, responsible_user_id, stage, due_date, detected_on,
+                     assessment_year, status, evidence, created_at)
+                SELECT %s, c.id, c.assigned_unit_id, c.mediator_id, c.due_stage, c.due_date, %s, %s, %s, '{{}}', %s
+                FROM {case_t} c
+                WHERE c.is_overdue = %s AND c.state <> %s AND c.due_date IS NOT NULL
+                  AND NOT EXISTS (
+                    SELECT 1 FROM {incident_t} i
+                    WHERE i.case_id = c.id AND i.kind = %s AND i.stage = c.due_stage AND i.due_date = c.due_date)""",
+            [IncidentKind.MISSED_LIMIT, today, today.year, IncidentStatus.PENDING, now, True, archived, IncidentKind.MISSED_LIMIT],
+        )
+        counts["incidents"] = cursor.rowcount
+        for kind, text, condition, params in (
+            (NotificationKind.OVERDUE, overdue_text, "c.is_overdue = %s", [True]),
+            (NotificationKind.DUE_SOON, soon_text, "c.is_overdue = %s AND c.due_date >= %s AND c.due_date <= %s", [False, today, soon]),
+        ):
+            prefix, suffix = text.split("%(number)s")
+            # Recipients: the case's mediator; before one is assigned, every mediator of the unit.
+            recipients = f"""
+                SELECT c.mediator_id AS user_id, c.id AS case_id, c.number AS number, c.due_date AS due_date
+                FROM {case_t} c WHERE c.state <> %s AND c.mediator_id IS NOT NULL AND {condition}
+                UNION
+                SELECT p.user_id, c.id, c.number, c.due_date
+                FROM {case_t} c
+                JOIN {role_t} r ON r.unit_id = c.assigned_unit_id AND r.role = %s
+                JOIN {person_t} p ON p.id = r.person_id AND p.user_id IS NOT NULL AND p.is_active = %s
+                WHERE c.state <> %s AND c.mediator_id IS NULL AND {condition}"""
+            cursor.execute(
+                f"""INSERT INTO {notice_t} (user_id, kind, case_id, message, due_date, created_at, read_at)
+                    SELECT x.user_id, %s, x.case_id, %s || x.number || %s, x.due_date, %s, NULL
+                    FROM ({recipients}) x
+                    WHERE NOT EXISTS (
+                        SELECT 1 FROM {notice_t} n
+                        WHERE n.user_id = x.user_id AND n.case_id = x.case_id AND n.kind = %s AND n.due_date = x.due_date)""",
+                [kind, prefix, suffix, now, archived, *params, Role.MEDIATOR, True, archived, *params, kind],
+            )
+            counts[f"notified_{kind}"] = cursor.rowcount
+    return counts

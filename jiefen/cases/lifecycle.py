@@ -1,0 +1,46 @@
+"""The transition table of the closed loop (DESIGN §4): which action moves a case from which
+states to which state, and who may take it. Services enforce it; the UI reads it to show buttons."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import CaseState as S
+
+HANDLER = "handler"  # subdistrict staff, or a mediator of the unit holding the case
+STAFF = "staff"  # subdistrict staff only
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: tuple
+    target: str
+    who: str = HANDLER
+    needs_reason: bool = False
+
+
+TRANSITIONS = {
+    t.action: t
+    for t in (
+        Transition("accept", _("受理"), (S.REGISTERED,), S.ACCEPTED),
+        Transition("reject", _("不予受理"), (S.REGISTERED,), S.REJECTED, needs_reason=True),
+        Transition("assign", _("分派调解员"), (S.ACCEPTED,), S.ASSIGNED),
+        Transition("start_mediation", _("开始调解"), (S.ASSIGNED,), S.MEDIATING),
+        Transition("reach_agreement", _("达成协议"), (S.MEDIATING,), S.AGREED),
+        Transition("start_performance", _("进入履行"), (S.AGREED,), S.PERFORMING),
+        Transition("confirm_performed", _("确认已履行"), (S.AGREED, S.PERFORMING), S.PERFORMED),
+        Transition("record_return_visit", _("登记回访"), (S.PERFORMED,), S.VISITED, needs_reason=True),
+        Transition("terminate", _("终止调解"), (S.MEDIATING,), S.TERMINATED, needs_reason=True),
+        # Escalation hands the case to the next tier's unit, which accepts it anew and assigns a mediator.
+        Transition("escalate", _("上报上一级"), (S.ASSIGNED, S.MEDIATING, S.TERMINATED), S.ACCEPTED, needs_reason=True),
+        Transition("refer_out", _("移送诉讼/仲裁/行政"), (S.TERMINATED,), S.REFERRED_OUT, needs_reason=True),
+        Transition("hand_up", _("上交上级"), (S.TERMINATED,), S.HANDED_UP, who=STAFF, needs_reason=True),
+        Transition("archive", _("归档"), (S.REJECTED, S.VISITED, S.REFERRED_OUT, S.HANDED_UP), S.ARCHIVED),
+    )
+}
+
+
+def actions_from(state: str) -> list[Transition]:
+    return [t for t in TRANSITIONS.values() if state in t.sources]

@@ -1,0 +1,159 @@
+"""Reads of cases. Every list, detail and export asks `cases_visible_to` what the user may see."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q
+from django.http import Http404
+
+from jiefen.organisation.selectors import user_scope
+
+from .models import Case, CaseEvent, CaseState
+
+
+def cases_visible_to(user):
+    """The one rule of case visibility (DESIGN §1, issue 2 §7).
+
+    Staff and leaders see their whole subdistrict; a mediator their unit's village and the
+    cases assigned to their unit; a grid worker what they reported and their grid's cases;
+    anyone else nothing.
+    """
+    if user is None or not user.is_authenticated:
+        return Case.objects.none()
+    scope = user_scope(user)
+    if scope.is_superuser:
+        return Case.objects.all()
+    condition = Q(pk__in=[])
+    if scope.subdistrict_ids:
+        condition |= Q(subdistrict_id__in=scope.subdistrict_ids)
+    if scope.village_ids:
+        condition |= Q(village_id__in=scope.village_ids)
+    if scope.mediator_unit_ids:
+        condition |= Q(assigned_unit_id__in=scope.mediator_unit_ids)
+    if scope.grid_ids:
+        condition |= Q(grid_id__in=scope.grid_ids)
+    if scope.is_grid_reporter:
+        condition |= Q(reported_by_id=user.pk)
+    return Case.objects.filter(condition)
+
+
+def case_get_for_user(user, *, pk=None, number=None) -> Case:
+    """The case if the user may see it; 404 otherwise, so its existence is not disclosed."""
+    lookup = {"pk": pk} if pk is not None else {"number": number}
+    try:
+        return cases_visible_to(user).select_related(
+            "dispute_type", "village", "compound", "grid", "assigned_unit", "mediator", "reported_by", "recurrence_of"
+        ).get(**lookup)
+    except (Case.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+@dataclass
+class CaseFilters:
+    state: str = ""
+    tier: int | None = None
+    village_id: int | None = None
+    dispute_type_id: int | None = None
+    risk_grade: str = ""
+    channel: str = ""
+    created_from: date | None = None
+    created_to: date | None = None
+    overdue: bool = False
+    query: str = ""
+    mine: bool = False
+
+
+def case_list(user, filters: CaseFilters, *, after_id: int | None = None, limit: int = 25):
+    """One page of visible cases, newest first, by keyset (id < after_id).
+
+    Keyset pagination costs the same on page 1 and page 40,000, where OFFSET would scan
+    every skipped row. Returns (cases, next_after_id).
+    """
+    qs = cases_visible_to(user)
+    if filters.state == "open":
+        qs = qs.exclude(state=CaseState.ARCHIVED)
+    elif filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.tier:
+        qs = qs.filter(tier=filters.tier)
+    if filters.village_id:
+        qs = qs.filter(village_id=filters.village_id)
+    if filters.dispute_type_id:
+        qs = qs.filter(dispute_type_id=filters.dispute_type_id)
+    if filters.risk_grade:
+        qs = qs.filter(risk_grade=filters.risk_grade)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.created_from:
+        qs = qs.filter(created_at__date__gte=filters.created_from)
+    if filters.created_to:
+        qs = qs.filter(created_at__date__lte=filters.created_to)
+    if filters.overdue:
+        qs = qs.filter(is_overdue=True)
+    if filters.mine:
+        qs = qs.filter(Q(mediator_id=user.pk) | Q(reported_by_id=user.pk))
+    if filters.query:
+        text = filters.query.strip()
+        qs = qs.filter(Q(number__icontains=text) | Q(title__icontains=text))
+    if after_id:
+        qs = qs.filter(id__lt=after_id)
+    page = list(
+        qs.select_related("dispute_type", "village", "assigned_unit", "mediator").order_by("-id")[: limit + 1]
+    )
+    next_after = page[limit - 1].id if len(page) > limit else None
+    return page[:limit], next_after
+
+
+def case_events(case):
+    return CaseEvent.objects.filter(case=case).select_related("actor").order_by("id")
+
+
+def my_work(user, *, today: date, limit: int = 20):
+    """The three lists on a user's home page: overdue, due soon, and new (unaccepted) work."""
+    from django.conf import settings
+
+    from jiefen.workdays.services import add_working_days
+
+    scope = user_scope(user)
+    visible = cases_visible_to(user).exclude(state=CaseState.ARCHIVED)
+    if scope.is_superuser or scope.staff_subdistrict_ids or scope.leader_subdistrict_ids:
+        mine = visible
+    else:
+        mine = visible.filter(
+            Q(mediator_id=user.pk) | Q(assigned_unit_id__in=scope.mediator_unit_ids) | Q(reported_by_id=user.pk)
+        )
+    related = ("dispute_type", "village", "assigned_unit", "mediator")
+    soon = add_working_days(today, settings.JIEFEN_DUE_SOON_WORKING_DAYS)
+    return {
+        "overdue": list(mine.filter(is_overdue=True).select_related(*related).order_by("due_date", "id")[:limit]),
+        "due_soon": list(
+            mine.filter(is_overdue=False, due_date__gte=today, due_date__lte=soon)
+            .select_related(*related)
+            .order_by("due_date", "id")[:limit]
+        ),
+        "new": list(mine.filter(state=CaseState.REGISTERED).select_related(*related).order_by("-id")[:limit]),
+    }
+
+
+def open_cases_of_person(*, id_numbers=(), phones=(), names=(), address="", exclude_pk=None):
+    """Open cases where any of these people is a party, or the same parties at the same
+    address; used to warn at intake."""
+    condition = Q(pk__in=[])
+    if address and names:
+        condition |= Q(address=address.strip(), parties__name__in=[n for n in names if n])
+    ids = [i for i in id_numbers if i]
+    tels = [p for p in phones if p]
+    if ids:
+        condition |= Q(parties__id_number__in=ids)
+    if tels:
+        condition |= Q(parties__phone__in=tels)
+    qs = Case.objects.exclude(state=CaseState.ARCHIVED).filter(condition)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.distinct().order_by("-id")
+
+
+def areas_for_intake_ids(user) -> set:
+    from jiefen.organisation.selectors import areas_for_intake
+
+    return set(areas_for_intake(user).values_list("id", flat=True))

@@ -1,0 +1,64 @@
+"""Periodic duties and the compare-and-set claim that lets several schedulers share them."""
+
+import logging
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import PeriodicDuty
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Duty:
+    name: str
+    interval: timedelta
+    task_path: str  # dotted path of a django-tasks task
+
+    def enqueue(self):
+        from django.utils.module_loading import import_string
+
+        return import_string(self.task_path).enqueue()
+
+
+DUTIES = [
+    Duty("deadline_sweep", timedelta(hours=1), "jiefen.cases.tasks.deadlines_sweep_task"),
+]
+
+
+def duty_claim(duty: Duty, now: datetime, *, claimer: str = "") -> bool:
+    """Claim the due slot of `duty`; True for exactly one of any number of concurrent callers.
+
+    A slot missed while everything was down is due on the next tick, and run once, not once
+    per missed interval: the next slot is counted from now.
+    """
+    claimer = claimer or socket.gethostname()
+    try:
+        with transaction.atomic():
+            PeriodicDuty.objects.get_or_create(name=duty.name, defaults={"next_run_at": now})
+    except IntegrityError:
+        pass
+    row = PeriodicDuty.objects.filter(name=duty.name).values("next_run_at").first()
+    if row is None or row["next_run_at"] > now:
+        return False
+    claimed = PeriodicDuty.objects.filter(name=duty.name, next_run_at=row["next_run_at"]).update(
+        next_run_at=now + duty.interval, last_claimed_at=now, last_claimed_by=claimer[:100], runs=F("runs") + 1
+    )
+    return claimed == 1
+
+
+def scheduler_tick(now: datetime | None = None, *, claimer: str = "") -> list[str]:
+    """Enqueue every duty whose slot this scheduler wins; returns their names."""
+    now = now or timezone.now()
+    started = []
+    for duty in DUTIES:
+        if duty_claim(duty, now, claimer=claimer):
+            duty.enqueue()
+            started.append(duty.name)
+            logger.info("duty %s enqueued", duty.name)
+    return started
