@@ -89,7 +89,9 @@ def _unit_mediators_users(unit):
 
 
 def _lock(case_id: int, expected_version: int | None) -> Case:
-    case = Case.objects.select_for_update().select_related("village", "assigned_unit").get(pk=case_id)
+    # Lock the case row only: without `of`, PostgreSQL would also lock the joined village and
+    # unit rows, so every transition in a village would queue behind every other one.
+    case = Case.objects.select_for_update(of=("self",)).select_related("village", "assigned_unit").get(pk=case_id)
     if expected_version is not None and case.version != expected_version:
         last = case.events.select_related("actor").order_by("-id").first()
         who = (last.actor.get_full_name() or last.actor.username) if last and last.actor else _("系统")
