@@ -290,6 +290,7 @@ def case_reroute(*, case_id: int, actor, unit: Unit, reason: str, expected_versi
         if case.state not in (CaseState.REGISTERED, CaseState.ACCEPTED, CaseState.ASSIGNED):
             raise IllegalTransition(_("案件已开始调解，不能再调整分流；如需上一级调处，请使用“上报上一级”。"))
         before = {"tier": case.tier, "unit": case.assigned_unit_id}
+        from_state = case.state
         case.tier, case.assigned_unit = tier, unit
         if case.mediator_id and case.mediator_id not in {u.id for u in _unit_mediators_users(unit)}:
             case.mediator = None
@@ -301,6 +302,10 @@ def case_reroute(*, case_id: int, actor, unit: Unit, reason: str, expected_versi
             case,
             kind=EventKind.ROUTING_OVERRIDE,
             actor=actor,
+            # A mediator who does not belong to the new unit is released and the case goes back
+            # to assignment; the log records that step back like any other change of state.
+            from_state=from_state if case.state != from_state else "",
+            to_state=case.state if case.state != from_state else "",
             reason=reason,
             data={"from_tier": before["tier"], "from_unit": before["unit"], "to_tier": tier, "to_unit": unit.id},
         )
