@@ -61,6 +61,13 @@ def route_propose(*, village: Area, compound: Area | None, complexity, risk_grad
     )
     for rule in RoutingRule.objects.filter(is_active=True).select_related("unit").order_by("priority", "id"):
         if _matches(rule, **facts):
+            if rule.unit is not None and not rule.unit.is_active:
+                # A deactivated unit would leave the case without anyone to handle it.
+                raise DomainError(
+                    _("分流规则“%(rule)s”指定的承办单位“%(unit)s”已停用，请在分流规则中重新指定。")
+                    % {"rule": rule.name, "unit": rule.unit.name},
+                    code="routing_unit_missing",
+                )
             unit = rule.unit or unit_for_kind(rule.unit_kind, village)
             return RoutingProposal(tier=rule.tier, unit=unit, rule=rule, needs_sanlian=rule.needs_sanlian and in_compound)
     return RoutingProposal(
