@@ -59,7 +59,7 @@ def deadline_after(stage: str, risk_grade: str, start: date) -> date:
 def case_set_deadline(case: Case, today: date) -> None:
     """Set the case's current stage and due date for the state it has just entered (no save)."""
     stage = STAGE_BY_STATE.get(case.state)
-    case.is_overdue = False
+    previous = (case.due_stage, case.due_date)
     case.due_stage = stage or ""
     if stage is None:
         case.due_date = None
@@ -69,6 +69,10 @@ def case_set_deadline(case: Case, today: date) -> None:
         case.due_date = case.performance_due
     else:
         case.due_date = deadline_after(stage, case.risk_grade, today)
+    # A step inside the same limit (分派 → 调解中, 达成协议 → 履行中) does not cure a limit that
+    # has already run out; only a new limit clears the flag. Otherwise the case would drop off
+    # the overdue lists and the next sweep would record the same missed limit again.
+    case.is_overdue = case.is_overdue and (case.due_stage, case.due_date) == previous and case.due_date is not None
 
 
 def _table(model):
