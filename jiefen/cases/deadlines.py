@@ -75,6 +75,34 @@ def case_set_deadline(case: Case, today: date) -> None:
     case.is_overdue = case.is_overdue and (case.due_stage, case.due_date) == previous and case.due_date is not None
 
 
+def case_record_missed_limit(case: Case, today: date) -> bool:
+    """Record the case's current limit as missed if it ran out before the sweep noticed.
+
+    Called by services just before they move a case on: a limit missed at night and cured
+    next morning before the hourly sweep ran is still a missed limit (DESIGN §7). Writes what
+    the sweep would have written — one OVERDUE event and one incident for that limit — and
+    marks the case overdue (no save).
+    """
+    if case.is_overdue or case.due_date is None or case.due_date >= today or case.state == CaseState.ARCHIVED:
+        return False
+    CaseEvent.objects.create(case=case, kind=EventKind.OVERDUE, action=case.due_stage, from_state=case.state, to_state=case.state)
+    Incident.objects.get_or_create(
+        case=case,
+        kind=IncidentKind.MISSED_LIMIT,
+        stage=case.due_stage,
+        due_date=case.due_date,
+        defaults={
+            "unit_id": case.assigned_unit_id,
+            "responsible_user_id": case.mediator_id,
+            "detected_on": today,
+            "assessment_year": today.year,
+            "status": IncidentStatus.PENDING,
+        },
+    )
+    case.is_overdue = True
+    return True
+
+
 def _table(model):
     return connection.ops.quote_name(model._meta.db_table)
 

@@ -17,7 +17,7 @@ from jiefen.notifications.models import Notification, NotificationKind
 from jiefen.organisation.models import MEDIATION_TIER_BY_KIND, Area, AreaKind, Role, Unit
 from jiefen.organisation.selectors import mediators_of_unit, user_scope
 
-from .deadlines import case_set_deadline, deadline_after
+from .deadlines import case_record_missed_limit, case_set_deadline, deadline_after
 from .lifecycle import STAFF, TRANSITIONS, actions_from
 from .models import (
     AgreementForm,
@@ -351,6 +351,7 @@ def case_extend_mediation(*, case_id: int, actor, days: int, reason: str, expect
             raise PermissionDenied(_("您无权调整该案件。"))
         if case.state not in (CaseState.ASSIGNED, CaseState.MEDIATING):
             raise IllegalTransition(_("只有调解阶段的案件可以延长调解期限。"))
+        case_record_missed_limit(case, timezone.localdate())
         case.mediation_due_date = case.mediation_due_date + timedelta(days=int(days))
         case.mediation_extended_days += int(days)
         case_set_deadline(case, timezone.localdate())
@@ -388,6 +389,7 @@ def case_transition(*, case_id: int, action: str, actor, reason: str = "", expec
         if transition.needs_reason and not reason:
             raise ValidationError({"reason": _("执行“%(action)s”时必须填写理由或说明。") % {"action": transition.label}})
         from_state = case.state
+        case_record_missed_limit(case, today)
         event_data = _apply(case, action, actor, today, reason, data)
         case.state = transition.target
         _stamp(case, from_state, today)
