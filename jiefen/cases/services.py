@@ -490,8 +490,13 @@ def _after(case: Case, action: str, actor, from_state: str, reason: str, event_d
         )
     elif action == "escalate":
         origin = Unit.objects.get(pk=event_data["from_unit"])
+        # The unit the case just left, and the unit it first came from (which gets the outcome
+        # back) when the case is climbing a second tier.
+        told = {user.pk: user for user in _unit_mediators_users(origin)}
+        if case.escalated_from_unit_id and case.escalated_from_unit_id != origin.pk:
+            told.update({user.pk: user for user in _unit_mediators_users(case.escalated_from_unit)})
         _notify(
-            _unit_mediators_users(origin),
+            list(told.values()),
             kind=NotificationKind.ESCALATED,
             case=case,
             message=_("本村案件 %(number)s 已上报至%(unit)s，理由：%(reason)s")
