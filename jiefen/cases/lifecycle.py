@@ -3,7 +3,7 @@ states to which state, and who may take it. Services enforce it; the UI reads it
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import CaseState as S
 
@@ -21,23 +21,25 @@ class Transition:
     needs_reason: bool = False
 
 
+# Several labels ("受理", "不予受理", "归档") are also state names; the "case action" context
+# lets a translation say "Accept" on the button and "Accepted" on the state.
 TRANSITIONS = {
     t.action: t
     for t in (
-        Transition("accept", _("受理"), (S.REGISTERED,), S.ACCEPTED),
-        Transition("reject", _("不予受理"), (S.REGISTERED,), S.REJECTED, needs_reason=True),
-        Transition("assign", _("分派调解员"), (S.ACCEPTED,), S.ASSIGNED),
-        Transition("start_mediation", _("开始调解"), (S.ASSIGNED,), S.MEDIATING),
-        Transition("reach_agreement", _("达成协议"), (S.MEDIATING,), S.AGREED),
-        Transition("start_performance", _("进入履行"), (S.AGREED,), S.PERFORMING),
-        Transition("confirm_performed", _("确认已履行"), (S.AGREED, S.PERFORMING), S.PERFORMED),
-        Transition("record_return_visit", _("登记回访"), (S.PERFORMED,), S.VISITED, needs_reason=True),
-        Transition("terminate", _("终止调解"), (S.MEDIATING,), S.TERMINATED, needs_reason=True),
+        Transition("accept", pgettext_lazy("case action", "受理"), (S.REGISTERED,), S.ACCEPTED),
+        Transition("reject", pgettext_lazy("case action", "不予受理"), (S.REGISTERED,), S.REJECTED, needs_reason=True),
+        Transition("assign", pgettext_lazy("case action", "分派调解员"), (S.ACCEPTED,), S.ASSIGNED),
+        Transition("start_mediation", pgettext_lazy("case action", "开始调解"), (S.ASSIGNED,), S.MEDIATING),
+        Transition("reach_agreement", pgettext_lazy("case action", "达成协议"), (S.MEDIATING,), S.AGREED),
+        Transition("start_performance", pgettext_lazy("case action", "进入履行"), (S.AGREED,), S.PERFORMING),
+        Transition("confirm_performed", pgettext_lazy("case action", "确认已履行"), (S.AGREED, S.PERFORMING), S.PERFORMED),
+        Transition("record_return_visit", pgettext_lazy("case action", "登记回访"), (S.PERFORMED,), S.VISITED, needs_reason=True),
+        Transition("terminate", pgettext_lazy("case action", "终止调解"), (S.MEDIATING,), S.TERMINATED, needs_reason=True),
         # Escalation hands the case to the next tier's unit, which accepts it anew and assigns a mediator.
-        Transition("escalate", _("上报上一级"), (S.ASSIGNED, S.MEDIATING, S.TERMINATED), S.ACCEPTED, needs_reason=True),
-        Transition("refer_out", _("移送诉讼/仲裁/行政"), (S.TERMINATED,), S.REFERRED_OUT, needs_reason=True),
-        Transition("hand_up", _("上交上级"), (S.TERMINATED,), S.HANDED_UP, who=STAFF, needs_reason=True),
-        Transition("archive", _("归档"), (S.REJECTED, S.VISITED, S.REFERRED_OUT, S.HANDED_UP), S.ARCHIVED),
+        Transition("escalate", pgettext_lazy("case action", "上报上一级"), (S.ASSIGNED, S.MEDIATING, S.TERMINATED), S.ACCEPTED, needs_reason=True),
+        Transition("refer_out", pgettext_lazy("case action", "移送诉讼/仲裁/行政"), (S.TERMINATED,), S.REFERRED_OUT, needs_reason=True),
+        Transition("hand_up", pgettext_lazy("case action", "上交上级"), (S.TERMINATED,), S.HANDED_UP, who=STAFF, needs_reason=True),
+        Transition("archive", pgettext_lazy("case action", "归档"), (S.REJECTED, S.VISITED, S.REFERRED_OUT, S.HANDED_UP), S.ARCHIVED),
     )
 }
 
