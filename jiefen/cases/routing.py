@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from jiefen.common.errors import DomainError
 from jiefen.organisation.models import MEDIATION_TIER_BY_KIND, VILLAGE_UNIT_KINDS, Area, AreaKind, Unit, UnitKind
@@ -48,6 +49,13 @@ def unit_for_kind(kind: str, village: Area) -> Unit:
     return unit
 
 
+def unit_serves(unit: Unit, village: Area) -> bool:
+    """Whether a chosen unit may take a case of `village`: an active unit of that village or
+    of its subdistrict (the same choice the forms offer), never another village's or
+    another subdistrict's."""
+    return unit.is_active and unit.area_id in (village.id, village.subdistrict_id)
+
+
 def route_propose(*, village: Area, compound: Area | None, complexity, risk_grade, dispute_type_id, is_group, criminal_risk):
     in_compound = bool(compound and compound.kind == AreaKind.COMPOUND)
     facts = dict(
@@ -75,6 +83,8 @@ def route_propose(*, village: Area, compound: Area | None, complexity, risk_grad
     )
 
 
+UNIT_OUT_OF_AREA = _lazy("所选单位不服务于该村(社区)，请选择本村或街道的调解组织。")
+
 ESCALATION_UNIT_KIND = {
     Tier.VILLAGE_ROOM: (Tier.VILLAGE_COMMITTEE, UnitKind.VILLAGE_MEDIATION_COMMITTEE),
     Tier.VILLAGE_COMMITTEE: (Tier.SUBDISTRICT_COMMITTEE, UnitKind.SUBDISTRICT_MEDIATION_COMMITTEE),
@@ -91,5 +101,7 @@ def route_escalation(*, tier: int, village: Area, target_unit: Unit | None = Non
     if target_unit is not None:
         if MEDIATION_TIER_BY_KIND.get(target_unit.kind) != next_tier:
             raise DomainError(_("所选单位不是第%(tier)s级调解组织。") % {"tier": next_tier}, code="wrong_tier_unit", field="unit")
+        if not unit_serves(target_unit, village):
+            raise DomainError(UNIT_OUT_OF_AREA, code="unit_out_of_area", field="unit")
         return next_tier, target_unit
     return next_tier, unit_for_kind(default_kind, village)

@@ -31,7 +31,7 @@ from .models import (
     PartyKind,
     ReferralRoute,
 )
-from .routing import route_escalation, route_propose
+from .routing import UNIT_OUT_OF_AREA, route_escalation, route_propose, unit_serves
 
 User = get_user_model()
 
@@ -227,6 +227,8 @@ def case_register(*, actor, data: dict, parties: list[dict], routing_override: d
         tier = int(routing_override.get("tier") or MEDIATION_TIER_BY_KIND.get(unit.kind) or tier)
         if MEDIATION_TIER_BY_KIND.get(unit.kind) != tier:
             raise ValidationError({"routing_unit": _("所选单位不是第%(tier)s级调解组织。") % {"tier": tier}})
+        if not unit_serves(unit, village):
+            raise ValidationError({"routing_unit": str(UNIT_OUT_OF_AREA)})
 
     with transaction.atomic():
         case = Case(**{name: data.get(name) for name in CASE_FIELDS if name in data})
@@ -289,6 +291,8 @@ def case_reroute(*, case_id: int, actor, unit: Unit, reason: str, expected_versi
             raise PermissionDenied(_("只有综治中心工作人员可以调整分流。"))
         if case.state not in (CaseState.REGISTERED, CaseState.ACCEPTED, CaseState.ASSIGNED):
             raise IllegalTransition(_("案件已开始调解，不能再调整分流；如需上一级调处，请使用“上报上一级”。"))
+        if not unit_serves(unit, case.village):
+            raise ValidationError({"unit": str(UNIT_OUT_OF_AREA)})
         before = {"tier": case.tier, "unit": case.assigned_unit_id}
         from_state = case.state
         case.tier, case.assigned_unit = tier, unit
