@@ -93,7 +93,9 @@ def _lock(case_id: int, expected_version: int | None) -> Case:
     # unit rows, so every transition in a village would queue behind every other one.
     case = Case.objects.select_for_update(of=("self",)).select_related("village", "assigned_unit").get(pk=case_id)
     if expected_version is not None and case.version != expected_version:
-        last = case.events.select_related("actor").order_by("-id").first()
+        # Name the last person who changed it: the sweep logs OVERDUE events (no actor)
+        # without bumping the version, so it is never the cause of a conflict.
+        last = case.events.exclude(actor=None).select_related("actor").order_by("-id").first()
         who = (last.actor.get_full_name() or last.actor.username) if last and last.actor else _("系统")
         raise ConflictError(
             _("该案件已被%(who)s更新（当前状态：%(state)s），您的操作未执行。请刷新页面后确认再操作。")
