@@ -561,21 +561,24 @@ def case_open_recurrence(*, original_id: int, actor, reason: str, description: s
         case.recurrence_of = original
         _event(original, kind=EventKind.RECURRENCE, actor=actor, reason=reason, data={"new_case": case.id, "new_number": case.number})
         _event(case, kind=EventKind.RECURRENCE, actor=actor, reason=reason, data={"recurrence_of": original.id, "original_number": original.number})
-        try:
-            with transaction.atomic():
-                Incident.objects.create(
-                    kind=IncidentKind.RECURRENCE,
-                    case=original,
-                    unit=original.assigned_unit,
-                    responsible_user=original.mediator,
-                    stage="",
-                    due_date=today,
-                    detected_on=today,
-                    assessment_year=today.year,
-                    evidence={"new_case": case.number, "reason": reason},
-                )
-        except IntegrityError:
-            pass  # a second recurrence the same day is the same incident
+        if original.agreement_form:
+            # Only a dispute the unit resolved (an agreement was reached) counts against it when
+            # it comes back; 不予受理, referral out or 上交 did not resolve it here.
+            try:
+                with transaction.atomic():
+                    Incident.objects.create(
+                        kind=IncidentKind.RECURRENCE,
+                        case=original,
+                        unit=original.assigned_unit,
+                        responsible_user=original.mediator,
+                        stage="",
+                        due_date=today,
+                        detected_on=today,
+                        assessment_year=today.year,
+                        evidence={"new_case": case.number, "reason": reason},
+                    )
+            except IntegrityError:
+                pass  # a second recurrence the same day is the same incident
     return case
 
 
