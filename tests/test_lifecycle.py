@@ -114,8 +114,11 @@ def test_every_illegal_action_is_refused_naming_state_and_legal_moves(state, wal
                 **step_kwargs(transition.action, mediator=centre_staff),
             )
         message = str(info.value)
-        assert str(CaseState(state).label) in message, (transition.action, message)
-        assert str(transition.label) in message, (transition.action, message)
+        # Both the state and the refused action are quoted; where they read the same (受理),
+        # the quoted text must appear twice.
+        state_label = str(CaseState(state).label)
+        assert message.count(f"“{state_label}”") >= 1 + (str(transition.label) == state_label), (transition.action, message)
+        assert f"“{transition.label}”" in message, (transition.action, message)
         for label in legal_labels:
             assert label in message, (transition.action, label, message)
         if not legal_labels:
