@@ -6,4 +6,14 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.my_work, name="my_work"),
+    path("cases/", views.case_list, name="case_list"),
+    path("cases/new/", views.case_new, name="case_new"),
+    path("cases/new/places/", views.intake_places, name="intake_places"),
+    path("cases/new/party/", views.intake_party, name="intake_party"),
+    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/print/", views.case_print, name="case_print"),
+    path("cases/<int:pk>/act/<slug:action>/", views.case_act, name="case_act"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
 ]

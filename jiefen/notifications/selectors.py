@@ -1,0 +1,17 @@
+"""Reads of a user's inbox."""
+
+from .models import Notification
+
+
+def notifications_for(user, *, after_id: int | None = None, limit: int = 50):
+    """One page of the user's notifications, newest first, by keyset; returns (rows, next_after_id)."""
+    qs = Notification.objects.filter(user=user).select_related("case")
+    if after_id:
+        qs = qs.filter(id__lt=after_id)
+    rows = list(qs.order_by("-id")[: limit + 1])
+    next_after = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_after
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

@@ -1,0 +1,188 @@
+"""How case data is shown: masked personal numbers, the QR code, and the event log in words."""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
+from jiefen.cases.lifecycle import TRANSITIONS
+from jiefen.cases.models import AgreementForm, CaseState, Channel, Complexity, DeadlineStage, EventKind, ReferralRoute, RiskGrade, Tier
+from jiefen.organisation.models import Unit
+
+
+# The stage names double as state names ("受理", "分派", "归档"); a context keeps their
+# translations apart ("acceptance" here, "Accepted" on the state).
+STAGE_LABELS = {
+    DeadlineStage.ACCEPTANCE: pgettext_lazy("deadline stage", "受理"),
+    DeadlineStage.ASSIGNMENT: pgettext_lazy("deadline stage", "分派"),
+    DeadlineStage.MEDIATION: pgettext_lazy("deadline stage", "调解"),
+    DeadlineStage.PERFORMANCE: pgettext_lazy("deadline stage", "协议履行"),
+    DeadlineStage.RETURN_VISIT: pgettext_lazy("deadline stage", "回访"),
+    DeadlineStage.DISPOSITION: pgettext_lazy("deadline stage", "终止后处置"),
+    DeadlineStage.ARCHIVING: pgettext_lazy("deadline stage", "归档"),
+}
+
+
+def stage_label(value):
+    return str(STAGE_LABELS.get(value, value or ""))
+
+
+def mask_id_number(value):
+    """Keep the region prefix and the last four (birth date hidden), as PIPL asks of displays."""
+    value = (value or "").strip()
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_phone(value):
+    value = (value or "").strip()
+    if len(value) < 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def case_absolute_url(case):
+    return settings.SITE_URL + reverse("web:case_detail", args=[case.pk])
+
+
+def case_qr_svg(case, *, scale=4):
+    import segno
+
+    code = segno.make(case_absolute_url(case), error="m", micro=False)
+    return mark_safe(code.svg_inline(scale=scale, title=case.number, dark="#111827", svgclass="qr"))
+
+
+def _label(choices, value):
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _who(user):
+    if user is None:
+        return _("系统")
+    return user.get_full_name() or user.username
+
+
+def _unit_name(units, unit_id, fallback=""):
+    unit = units.get(unit_id)
+    return unit.name if unit else (fallback or str(unit_id))
+
+
+def _tier(value):
+    return _label(Tier, value) if value else ""
+
+
+def _transition_details(data):
+    details = []
+    if data.get("mediation_due_date"):
+        details.append(_("调解期限至 %(date)s") % {"date": data["mediation_due_date"]})
+    if data.get("pointed_to"):
+        details.append(_("告知当事人可通过：%(where)s") % {"where": data["pointed_to"]})
+    if data.get("mediator_name"):
+        details.append(_("承办调解员：%(name)s") % {"name": data["mediator_name"]})
+    if data.get("agreement_form"):
+        details.append(_("协议形式：%(form)s") % {"form": _label(AgreementForm, data["agreement_form"])})
+    if data.get("performance_due"):
+        details.append(_("约定履行期限：%(date)s") % {"date": data["performance_due"]})
+    if data.get("route"):
+        details.append(_("移送途径：%(route)s") % {"route": _label(ReferralRoute, data["route"])})
+    if data.get("referred_to"):
+        details.append(_("接收单位：%(unit)s") % {"unit": data["referred_to"]})
+    return details
+
+
+def _details(event, units):
+    data = event.data or {}
+    kind = event.kind
+    if kind == EventKind.CREATED:
+        return [_("来源渠道：%(channel)s") % {"channel": _label(Channel, data.get("channel", ""))}] if data.get("channel") else []
+    if kind == EventKind.ROUTED:
+        unit = _unit_name(units, data.get("proposed_unit"), data.get("proposed_unit_name", ""))
+        lines = []
+        if data.get("rule"):
+            lines.append(
+                _("按分流规则“%(rule)s”分至%(unit)s（%(tier)s）")
+                % {"rule": data["rule"], "tier": _tier(data.get("proposed_tier")), "unit": unit}
+            )
+        else:
+            lines.append(
+                _("未匹配分流规则，默认分至%(unit)s（%(tier)s）") % {"tier": _tier(data.get("proposed_tier")), "unit": unit}
+            )
+        if data.get("needs_sanlian"):
+            lines.append(_("需转小区“三联三议”（党支部、业委会、物业公司共同议事）"))
+        return lines
+    if kind == EventKind.ROUTING_OVERRIDE:
+        return [
+            _("由%(from_unit)s（%(from_tier)s）改由%(to_unit)s（%(to_tier)s）办理")
+            % {
+                "from_unit": _unit_name(units, data.get("from_unit")),
+                "from_tier": _tier(data.get("from_tier")),
+                "to_unit": _unit_name(units, data.get("to_unit")),
+                "to_tier": _tier(data.get("to_tier")),
+            }
+        ]
+    if kind == EventKind.ESCALATED:
+        return [
+            _("由%(from_unit)s上报至%(to_unit)s（%(to_tier)s）")
+            % {
+                "from_unit": _unit_name(units, data.get("from_unit"), data.get("from_unit_name", "")),
+                "to_unit": _unit_name(units, data.get("to_unit"), data.get("to_unit_name", "")),
+                "to_tier": _tier(data.get("to_tier")),
+            }
+        ]
+    if kind == EventKind.RISK_CHANGED:
+        before, after = data.get("before", {}), data.get("after", {})
+        return [
+            _("风险等级：%(before)s → %(after)s")
+            % {"before": _label(RiskGrade, before.get("risk_grade", "")), "after": _label(RiskGrade, after.get("risk_grade", ""))},
+            _("复杂程度：%(before)s → %(after)s")
+            % {
+                "before": _label(Complexity, before.get("complexity", "")),
+                "after": _label(Complexity, after.get("complexity", "")),
+            },
+        ]
+    if kind == EventKind.DEADLINE_EXTENDED:
+        return [_("延长%(days)s日，调解期限至 %(date)s") % {"days": data.get("days", ""), "date": data.get("new_due", "")}]
+    if kind == EventKind.OVERDUE:
+        return [_("超过“%(stage)s”环节的办理时限") % {"stage": stage_label(event.action)}] if event.action else []
+    if kind == EventKind.RECURRENCE:
+        if data.get("new_number"):
+            return [_("纠纷复发，已登记新案件 %(number)s") % {"number": data["new_number"]}]
+        if data.get("original_number"):
+            return [_("复发自案件 %(number)s") % {"number": data["original_number"]}]
+        return []
+    return _transition_details(data)
+
+
+def timeline(events):
+    """Each event with a title and its data spelled out; unit names fetched in one query."""
+    events = list(events)
+    unit_ids = set()
+    for event in events:
+        data = event.data or {}
+        for key in ("proposed_unit", "from_unit", "to_unit"):
+            if isinstance(data.get(key), int):
+                unit_ids.add(data[key])
+    units = Unit.objects.in_bulk(unit_ids) if unit_ids else {}
+    rows = []
+    for event in events:
+        if event.kind in (EventKind.TRANSITION, EventKind.ESCALATED) and event.action in TRANSITIONS:
+            title = str(TRANSITIONS[event.action].label)
+        else:
+            title = event.get_kind_display()
+        moved = event.from_state != event.to_state
+        rows.append(
+            {
+                "event": event,
+                "title": title,
+                "who": _who(event.actor),
+                "from_state": _label(CaseState, event.from_state) if event.from_state and moved else "",
+                "to_state": _label(CaseState, event.to_state) if event.to_state and moved else "",
+                "details": _details(event, units),
+            }
+        )
+    return rows
