@@ -5,6 +5,7 @@ mediation period by consent."""
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 from django.core.exceptions import ValidationError
 
 from jiefen.cases.deadlines import deadline_after
@@ -241,3 +242,15 @@ def test_extending_an_overdue_mediation_clears_the_overdue_flag(on_day, centre_s
 def test_deadline_after_is_consistent_with_the_case(on_day):
     case = on_day(PLAIN_TUESDAY)
     assert case.due_date == deadline_after(DeadlineStage.ACCEPTANCE, case.risk_grade, PLAIN_TUESDAY) == PLAIN_TUESDAY + timedelta(days=1)
+
+
+def test_raising_risk_to_red_tightens_the_running_acceptance_limit(make_case, centre_staff):
+    from jiefen.cases.services import case_update_risk
+
+    case = make_case()
+    assert case.due_stage == "acceptance"
+    today = timezone.localdate()
+    case = case_update_risk(case_id=case.pk, actor=centre_staff, risk_grade="red", complexity=case.complexity, reason="当事人扬言报复")
+    assert case.due_date == today
+    case = case_update_risk(case_id=case.pk, actor=centre_staff, risk_grade="blue", complexity=case.complexity, reason="情绪已平复")
+    assert case.due_date == today

@@ -201,3 +201,16 @@ def test_escalation_to_a_chosen_unit_must_stay_with_the_cases_village_or_subdist
         assert info.value.field == "unit"
         assert snapshot(mediating) == before
     assert not Notification.objects.filter(case=mediating, user=other_village_mediator).exists()
+
+
+def test_escalation_is_offered_below_the_top_tier_only(make_case, centre_staff, village_mediator, subdistrict_mediator):
+    from jiefen.cases.services import allowed_actions
+
+    from .casework import walk
+
+    top = walk(make_case(risk_grade="red"), "mediating", staff=centre_staff, mediator=subdistrict_mediator)
+    assert top.tier == 3
+    assert "escalate" not in [t.action for t in allowed_actions(centre_staff, top)]
+    low = walk(make_case(), "mediating", staff=centre_staff, mediator=village_mediator)
+    assert low.tier == 1
+    assert "escalate" in [t.action for t in allowed_actions(centre_staff, low)]

@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -119,7 +120,7 @@ def deadlines_sweep(today: date | None = None) -> dict:
     now = timezone.now()
     soon = add_working_days(today, settings.JIEFEN_DUE_SOON_WORKING_DAYS)
     case_t, event_t, incident_t, notice_t = _table(Case), _table(CaseEvent), _table(Incident), _table(Notification)
-    role_t, person_t = _table(RoleAssignment), _table(Person)
+    role_t, person_t, user_t = _table(RoleAssignment), _table(Person), _table(get_user_model())
     archived = CaseState.ARCHIVED
     overdue_text = _("案件 %(number)s 已超过办理时限，请尽快办理。")
     soon_text = _("案件 %(number)s 即将到期，请按时办理。")
@@ -165,6 +166,7 @@ def deadlines_sweep(today: date | None = None) -> dict:
                 FROM {case_t} c
                 JOIN {role_t} r ON r.unit_id = c.assigned_unit_id AND r.role = %s
                 JOIN {person_t} p ON p.id = r.person_id AND p.user_id IS NOT NULL AND p.is_active = %s
+                JOIN {user_t} u ON u.id = p.user_id AND u.is_active = %s
                 WHERE c.state <> %s AND c.mediator_id IS NULL AND {condition}"""
             cursor.execute(
                 f"""INSERT INTO {notice_t} (user_id, kind, case_id, message, due_date, created_at, read_at)
@@ -173,7 +175,7 @@ def deadlines_sweep(today: date | None = None) -> dict:
                     WHERE NOT EXISTS (
                         SELECT 1 FROM {notice_t} n
                         WHERE n.user_id = x.user_id AND n.case_id = x.case_id AND n.kind = %s AND n.due_date = x.due_date)""",
-                [kind, prefix, suffix, now, archived, *params, Role.MEDIATOR, True, archived, *params, kind],
+                [kind, prefix, suffix, now, archived, *params, Role.MEDIATOR, True, True, archived, *params, kind],
             )
             counts[f"notified_{kind}"] = cursor.rowcount
     return counts

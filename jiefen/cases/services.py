@@ -30,6 +30,7 @@ from .models import (
     Party,
     PartyKind,
     ReferralRoute,
+    Tier,
 )
 from .routing import UNIT_OUT_OF_AREA, route_escalation, route_propose, unit_serves
 
@@ -58,7 +59,11 @@ def allowed_actions(user, case: Case) -> list:
     if not user_can_handle(user, case):
         return []
     staff = user_is_staff_for(user, case)
-    return [t for t in actions_from(case.state) if t.who != STAFF or staff]
+    return [
+        t
+        for t in actions_from(case.state)
+        if (t.who != STAFF or staff) and not (t.action == "escalate" and case.tier >= Tier.SUBDISTRICT_COMMITTEE)
+    ]
 
 
 # ---------------------------------------------------------------- helpers
@@ -337,6 +342,14 @@ def case_update_risk(*, case_id: int, actor, risk_grade: str, complexity: str, r
         before = {"risk_grade": case.risk_grade, "complexity": case.complexity}
         case.risk_grade, case.complexity = risk_grade, complexity
         case.full_clean(exclude=["number"])
+        # A graver risk tightens the limit of the stage the case is in (red: same day); a
+        # milder one never loosens a limit already running. Routing stays a staff decision.
+        if case.due_stage in (DeadlineStage.ACCEPTANCE, DeadlineStage.ASSIGNMENT) and case.due_date:
+            entered = case.events.filter(kind__in=[EventKind.CREATED, EventKind.TRANSITION, EventKind.ESCALATED]).order_by("-id").first()
+            stage_start = timezone.localtime(entered.at if entered else case.created_at).date()
+            tighter = deadline_after(case.due_stage, risk_grade, stage_start)
+            if tighter < case.due_date:
+                case.due_date = tighter
         _save(case)
         _event(case, kind=EventKind.RISK_CHANGED, actor=actor, reason=reason, data={"before": before, "after": {"risk_grade": risk_grade, "complexity": complexity}})
     return case
