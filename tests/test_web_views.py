@@ -666,3 +666,12 @@ def test_language_switch_to_english(client, make_case, village_mediator):
     assert "Register a dispute" in page and "Parties" in page
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
     assert "我的工作" in text(client.get(reverse("web:my_work")))
+
+
+def test_chinese_is_shown_to_an_english_browser_until_the_user_switches(client, centre_staff):
+    client.force_login(centre_staff)
+    page = client.get("/cases/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "案件列表" in page.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/cases/"})
+    page = client.get("/cases/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "案件列表" not in page.content.decode()
