@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "jiefen.organisation",
     "jiefen.workdays",
     "jiefen.cases",
+    "jiefen.mediation",
     "jiefen.assessment",
     "jiefen.notifications",
     "jiefen.scheduler",

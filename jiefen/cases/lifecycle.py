@@ -46,3 +46,16 @@ TRANSITIONS = {
 
 def actions_from(state: str) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if state in t.sources]
+
+
+# Checks other apps add to a step (the mediation law's preconditions, the dossier's
+# completeness before archiving). Each is called as check(case, actor=…, data=…, today=…)
+# inside the transition's transaction and raises a DomainError or ValidationError to refuse.
+PRECONDITIONS: dict[str, list] = {}
+
+
+def add_precondition(action: str, check) -> None:
+    if action not in TRANSITIONS:
+        raise KeyError(action)
+    if check not in PRECONDITIONS.setdefault(action, []):
+        PRECONDITIONS[action].append(check)

@@ -18,7 +18,7 @@ from jiefen.organisation.models import MEDIATION_TIER_BY_KIND, Area, AreaKind, R
 from jiefen.organisation.selectors import mediators_of_unit, user_scope
 
 from .deadlines import case_record_missed_limit, case_set_deadline, deadline_after
-from .lifecycle import STAFF, TRANSITIONS, actions_from
+from .lifecycle import PRECONDITIONS, STAFF, TRANSITIONS, actions_from
 from .models import (
     AgreementForm,
     Case,
@@ -407,6 +407,8 @@ def case_transition(*, case_id: int, action: str, actor, reason: str = "", expec
             raise PermissionDenied(_("只有综治中心工作人员可以执行“%(action)s”。") % {"action": transition.label})
         if transition.needs_reason and not reason:
             raise ValidationError({"reason": _("执行“%(action)s”时必须填写理由或说明。") % {"action": transition.label}})
+        for check in PRECONDITIONS.get(action, ()):
+            check(case, actor=actor, data=data, today=today)
         from_state = case.state
         case_record_missed_limit(case, today)
         event_data = _apply(case, action, actor, today, reason, data)
