@@ -58,8 +58,27 @@ def register(org, dispute_type, actor, *, on: date | None = None, parties=None, 
     )
 
 
+# What a step needs on file before the law lets it happen (consent and notice before mediation,
+# a signed agreement before 达成协议 …): action -> prepare(case, actor, mediator, on). The
+# mediation test-support modules fill this in.
+PREPARE: dict = {}
+
+
+def prepare(case: Case, action: str, actor, *, mediator=None, on: date | None = None) -> Case:
+    """Put on file what `action` requires, through the services; returns the fresh case."""
+    from . import steps_agreements, steps_preparation  # noqa: F401  they register into PREPARE
+
+    step = PREPARE.get(action)
+    if step is not None:
+        step(case, actor, mediator=mediator, on=on or today())
+        case = Case.objects.get(pk=case.pk)
+    return case
+
+
 def act(case: Case, action: str, actor, *, mediator=None, on: date | None = None, **kwargs) -> Case:
-    """Take one step with the case's current version, like the UI does."""
+    """Take one step with the case's current version, like the UI does, after putting on file
+    what the step requires."""
+    case = prepare(case, action, actor, mediator=mediator, on=on)
     arguments = {**step_kwargs(action, mediator=mediator, on=on), **kwargs}
     return case_transition(case_id=case.pk, action=action, actor=actor, expected_version=case.version, today=on, **arguments)
 

@@ -1,1 +1,8 @@
-"""The law's preconditions on lifecycle steps; registered when the app is ready."""
+"""The law's preconditions on lifecycle steps, registered when the app is ready."""
+
+from jiefen.cases.lifecycle import add_precondition
+
+from .services import agreements, preparation
+
+for action, check in (*preparation.PRECONDITIONS, *agreements.PRECONDITIONS):
+    add_precondition(action, check)

@@ -21,6 +21,7 @@ from jiefen.notifications import selectors as inbox
 from jiefen.notifications import services as inbox_services
 from jiefen.organisation.selectors import user_scope
 
+from .panels import case_panels
 from .display import timeline
 from .forms import (
     MAX_PARTIES,
@@ -122,6 +123,7 @@ def _detail_context(request, case, *, failed=None, error=None):
         "lifecycle_forms": [f for f in forms if f.action in TRANSITIONS],
         "extra_forms": [f for f in forms if f.action not in TRANSITIONS],
         "recurrences": list(recurrences),
+        "panels": case_panels(request, case),
         "action_error": error,
         "failed_action": failed.action if failed is not None else "",
         # After a POST the current URL only accepts POST; switching language returns to the case.

@@ -1,0 +1,3 @@
+"""aftercare services of mediation."""
+
+PRECONDITIONS = []  # (lifecycle action, check) pairs

@@ -1,0 +1,3 @@
+"""agreements services of mediation."""
+
+PRECONDITIONS = []  # (lifecycle action, check) pairs

@@ -1,0 +1,3 @@
+"""preparation services of mediation."""
+
+PRECONDITIONS = []  # (lifecycle action, check) pairs

@@ -1,0 +1,3 @@
+"""sittings services of mediation."""
+
+PRECONDITIONS = []  # (lifecycle action, check) pairs
