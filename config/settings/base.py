@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "jiefen.workdays",
     "jiefen.cases",
     "jiefen.mediation",
+    "jiefen.documents",
     "jiefen.assessment",
     "jiefen.notifications",
     "jiefen.scheduler",
