@@ -66,7 +66,7 @@ PREPARE: dict = {}
 
 def prepare(case: Case, action: str, actor, *, mediator=None, on: date | None = None) -> Case:
     """Put on file what `action` requires, through the services; returns the fresh case."""
-    from . import steps_agreements, steps_preparation  # noqa: F401  they register into PREPARE
+    from . import steps_agreements, steps_documents, steps_preparation  # noqa: F401  they register into PREPARE
 
     step = PREPARE.get(action)
     if step is not None:
