@@ -675,3 +675,16 @@ def test_chinese_is_shown_to_an_english_browser_until_the_user_switches(client, 
     client.post("/i18n/setlang/", {"language": "en", "next": "/cases/"})
     page = client.get("/cases/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert "案件列表" not in page.content.decode()
+
+
+def test_my_work_lists_open_cases_that_are_on_time(client, make_case, village_mediator):
+    case = make_case()
+    from jiefen.cases.services import case_transition
+
+    case_transition(case_id=case.pk, action="accept", actor=village_mediator)
+    case_transition(case_id=case.pk, action="assign", actor=village_mediator, mediator=village_mediator)
+    client.force_login(village_mediator)
+    page = client.get("/")
+    in_progress = page.context["sections"][3]
+    assert in_progress[0] == "in_progress"
+    assert [c.pk for c in in_progress[2]] == [case.pk]

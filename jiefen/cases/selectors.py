@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 
 from jiefen.organisation.selectors import user_scope
@@ -132,6 +132,15 @@ def my_work(user, *, today: date, limit: int = 20):
             .order_by("due_date", "id")[:limit]
         ),
         "new": list(mine.filter(state=CaseState.REGISTERED).select_related(*related).order_by("-id")[:limit]),
+        # Everything else the user is carrying, soonest limit first, so the page is never
+        # blank for someone with open cases that are simply on time.
+        "in_progress": list(
+            mine.exclude(state=CaseState.REGISTERED)
+            .filter(is_overdue=False)
+            .exclude(due_date__gte=today, due_date__lte=soon)
+            .select_related(*related)
+            .order_by(F("due_date").asc(nulls_last=True), "id")[:limit]
+        ),
     }
 
 

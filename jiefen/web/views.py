@@ -54,6 +54,7 @@ def my_work(request):
         ("overdue", _("已超期"), work["overdue"], _("没有超期案件。")),
         ("due_soon", _("即将到期"), work["due_soon"], _("近期没有到期的案件。")),
         ("new", _("新登记待受理"), work["new"], _("没有待受理的新案件。")),
+        ("in_progress", _("在办案件"), work["in_progress"], _("没有其他在办案件。")),
     ]
     return render(request, "web/my_work.html", {"sections": sections})
 
