@@ -1,6 +1,6 @@
 import os
 import signal
-import time
+import threading
 
 from django.core.management.base import BaseCommand
 
@@ -15,17 +15,18 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="Tick once and exit.")
 
     def handle(self, *args, **options):
-        self.running = True
+        self.stopping = threading.Event()
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         claimer = f"{os.uname().nodename}:{os.getpid()}"
-        while self.running:
+        while not self.stopping.is_set():
             started = scheduler_tick(claimer=claimer)
             if started:
                 self.stdout.write(f"enqueued: {', '.join(started)}")
             if options["once"]:
                 break
-            time.sleep(options["interval"])
+            # An Event wait, unlike sleep, ends as soon as a stop signal arrives.
+            self.stopping.wait(options["interval"])
 
     def _stop(self, *_args):
-        self.running = False
+        self.stopping.set()
