@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "jiefen.cases",
     "jiefen.mediation",
     "jiefen.documents",
+    "jiefen.meetings",
+    "jiefen.reports",
     "jiefen.assessment",
     "jiefen.notifications",
     "jiefen.scheduler",
