@@ -100,7 +100,7 @@ def test_the_origin_village_keeps_seeing_the_case_but_no_longer_acts_on_it(media
     assert not cases_visible_to(other_village_mediator).filter(pk=case.pk).exists()
     assert allowed_actions(room_mediator, case) == []
     assert allowed_actions(village_mediator, case) == []
-    assert [t.action for t in allowed_actions(subdistrict_mediator, case)] == ["assign"]
+    assert [t.action for t in allowed_actions(subdistrict_mediator, case)] == ["assign", "terminate"]
 
 
 def test_escalating_at_the_top_tier_points_to_hand_up(mediating, org, room_mediator, village_mediator, subdistrict_mediator):

@@ -22,7 +22,7 @@ from jiefen.cases.services import (
 from jiefen.common.errors import ConflictError, IllegalTransition, PermissionDenied
 from jiefen.notifications.models import Notification, NotificationKind
 
-from .casework import PATH_TO, act, events, snapshot, step_kwargs, today, walk
+from .casework import PATH_TO, act, events, prepare, snapshot, step_kwargs, today, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +57,7 @@ def test_legal_transition(action, source, walked, centre_staff, village_mediator
     case = walked(source)
     # Handler moves are taken by the village mediator who holds the case; staff-only moves by staff.
     actor = centre_staff if transition.who == STAFF else village_mediator
+    case = prepare(case, action, actor, mediator=village_mediator)  # what the law needs on file first
     assert action in [t.action for t in allowed_actions(actor, case)]
     before_version = case.version
     before_events = CaseEvent.objects.filter(case=case).count()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from jiefen.cases import services
 from jiefen.cases.models import Case, CaseEvent, CaseState, EventKind, Tier
 from jiefen.notifications.models import Notification
+from tests.casework import prepare
 from tests.conftest import VALID_ID
 
 pytestmark = pytest.mark.django_db
@@ -190,9 +191,10 @@ def test_actions_follow_the_state(client, make_case, village_mediator, centre_st
     case = make_case()
     services.case_transition(case_id=case.pk, action="accept", actor=village_mediator)
     login(client, village_mediator)
-    assert action_urls(client.get(detail_url(case))) == {"assign", "update_risk"}
+    assert action_urls(client.get(detail_url(case))) == {"assign", "terminate", "update_risk"}
     services.case_transition(case_id=case.pk, action="assign", actor=village_mediator, mediator=village_mediator)
-    assert action_urls(client.get(detail_url(case))) == {"start_mediation", "escalate", "update_risk", "extend_mediation"}
+    assert action_urls(client.get(detail_url(case))) == {"start_mediation", "terminate", "escalate", "update_risk", "extend_mediation"}
+    prepare(case, "start_mediation", village_mediator)
     services.case_transition(case_id=case.pk, action="start_mediation", actor=village_mediator)
     services.case_transition(case_id=case.pk, action="terminate", actor=village_mediator, reason="双方分歧大")
     assert action_urls(client.get(detail_url(case))) == {"escalate", "refer_out", "update_risk"}
@@ -238,7 +240,7 @@ def test_stale_form_shows_the_conflict_and_changes_nothing(client, make_case, vi
     case.refresh_from_db()
     assert case.state == CaseState.ACCEPTED
     # the page now offers the actions of the new state, with the new version
-    assert action_urls(response) == {"assign", "update_risk"}
+    assert action_urls(response) == {"assign", "terminate", "update_risk"}
     assert f'name="expected_version" value="{case.version}"' in text(response)
 
 
@@ -265,6 +267,7 @@ def test_missing_required_input_shows_field_errors(client, make_case, village_me
 def test_bad_date_in_agreement_is_a_clear_message(client, make_case, village_mediator):
     case = make_case()
     for action, extra in (("accept", {}), ("assign", {"mediator": village_mediator}), ("start_mediation", {})):
+        prepare(case, action, village_mediator)
         services.case_transition(case_id=case.pk, action=action, actor=village_mediator, **extra)
     case.refresh_from_db()
     login(client, village_mediator)
@@ -351,6 +354,7 @@ def test_extension_and_recurrence_by_the_handling_mediator(client, make_case, vi
         ("reach_agreement", {"agreement_form": "oral", "performance_due": timezone.localdate()}),
         ("confirm_performed", {}),
     ):
+        prepare(case, action, village_mediator)
         services.case_transition(case_id=case.pk, action=action, actor=village_mediator, **extra)
     case.refresh_from_db()
     assert "open_recurrence" in action_urls(client.get(detail_url(case)))
@@ -379,6 +383,7 @@ def test_escalate_to_a_chosen_unit_then_refer_out(client, make_case, village_med
     assert "由东村小马调解室上报至东村调解委员会" in text(client.get(detail_url(case)))
 
     services.case_transition(case_id=case.pk, action="assign", actor=village_mediator, mediator=village_mediator)
+    prepare(case, "start_mediation", village_mediator)
     services.case_transition(case_id=case.pk, action="start_mediation", actor=village_mediator)
     services.case_transition(case_id=case.pk, action="terminate", actor=village_mediator, reason="分歧大")
     case.refresh_from_db()

@@ -34,7 +34,8 @@ TRANSITIONS = {
         Transition("start_performance", pgettext_lazy("case action", "进入履行"), (S.AGREED,), S.PERFORMING),
         Transition("confirm_performed", pgettext_lazy("case action", "确认已履行"), (S.AGREED, S.PERFORMING), S.PERFORMED),
         Transition("record_return_visit", pgettext_lazy("case action", "登记回访"), (S.PERFORMED,), S.VISITED, needs_reason=True),
-        Transition("terminate", pgettext_lazy("case action", "终止调解"), (S.MEDIATING,), S.TERMINATED, needs_reason=True),
+        # Before mediation starts too: a party's refusal (Art. 17) ends the attempt once the case is accepted.
+        Transition("terminate", pgettext_lazy("case action", "终止调解"), (S.ACCEPTED, S.ASSIGNED, S.MEDIATING), S.TERMINATED, needs_reason=True),
         # Escalation hands the case to the next tier's unit, which accepts it anew and assigns a mediator.
         Transition("escalate", pgettext_lazy("case action", "上报上一级"), (S.ASSIGNED, S.MEDIATING, S.TERMINATED), S.ACCEPTED, needs_reason=True),
         Transition("refer_out", pgettext_lazy("case action", "移送诉讼/仲裁/行政"), (S.TERMINATED,), S.REFERRED_OUT, needs_reason=True),
