@@ -143,6 +143,10 @@ TASKS = {
 # How long before a limit a mediator is told it is due soon, in working days.
 JIEFEN_DUE_SOON_WORKING_DAYS = int(os.environ.get("JIEFEN_DUE_SOON_WORKING_DAYS", "1"))
 JIEFEN_CASE_PAGE_SIZE = 25
+# How long before a performance item of an agreement falls due the mediator is reminded, in working days.
+JIEFEN_PERFORMANCE_REMIND_WORKING_DAYS = int(os.environ.get("JIEFEN_PERFORMANCE_REMIND_WORKING_DAYS", "3"))
+# The largest scan of a signed agreement accepted.
+JIEFEN_AGREEMENT_SCAN_MAX_BYTES = 10 * 1024 * 1024
 
 LOGGING = {
     "version": 1,
