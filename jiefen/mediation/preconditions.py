@@ -2,7 +2,7 @@
 
 from jiefen.cases.lifecycle import add_precondition
 
-from .services import agreements, preparation
+from .services import aftercare, agreements, preparation
 
-for action, check in (*preparation.PRECONDITIONS, *agreements.PRECONDITIONS):
+for action, check in (*preparation.PRECONDITIONS, *agreements.PRECONDITIONS, *aftercare.PRECONDITIONS):
     add_precondition(action, check)
