@@ -174,6 +174,9 @@ class Case(models.Model):
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     closed_within_limits = models.BooleanField(_("按期办结"), null=True, blank=True)
     closed_inside_subdistrict = models.BooleanField(_("在街道内化解"), null=True, blank=True)
+    # Cases brought in from historical paper/XLSX ledgers (jiefen.reports.ledger_import): they
+    # arrive archived, with their original dates on the fields above, and one IMPORTED event.
+    imported = models.BooleanField(_("历史台账导入"), default=False, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     version = models.PositiveIntegerField(_("版本"), default=0, editable=False)
 
@@ -244,6 +247,7 @@ class EventKind(models.TextChoices):
     OVERDUE = "overdue", _("超期")
     RECURRENCE = "recurrence", _("纠纷复发")
     NOTE = "note", _("备注")
+    IMPORTED = "imported", _("历史台账导入")
 
 
 class CaseEventQuerySet(models.QuerySet):
