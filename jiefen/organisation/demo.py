@@ -1089,9 +1089,28 @@ class _Replay:
         action = plan.actions[index - 1]
         case = self.cases[plan.key]
         actor, kwargs = self.arguments(action, case, plan, today)
+        if action == "start_mediation":
+            self.prepare_mediation(case, actor)
         self.cases[plan.key] = case_transition(
             case_id=case.id, action=action, actor=actor, expected_version=case.version, today=today, **kwargs
         )
+
+    def prepare_mediation(self, case, actor):
+        """The law's preconditions of mediation: the rights notice served on every party and
+        every party's consent on file (MOJ 2002 Art. 30, Art. 17)."""
+        from jiefen.mediation.models import ConsentDecision
+        from jiefen.mediation.services.preparation import consent_record, latest_consents, rights_notice_of, rights_notice_serve
+
+        parties = list(case.parties.all())
+        notice = rights_notice_of(case)
+        signed = {p.pk for p in notice.acknowledged_by.all()} if notice else set()
+        if any(p.pk not in signed for p in parties):
+            rights_notice_serve(case_id=case.id, actor=actor, acknowledged_party_ids=[p.pk for p in parties if p.pk not in signed])
+        latest = latest_consents(case)
+        for party in parties:
+            if party.pk not in latest or latest[party.pk].decision != ConsentDecision.CONSENT:
+                method = "书面申请" if party.role == "applicant" else "当面口头表示"
+                consent_record(case_id=case.id, party_id=party.pk, decision=ConsentDecision.CONSENT, actor=actor, method=method)
 
     def arguments(self, action, case, plan, today):
         from jiefen.cases.models import AgreementForm
