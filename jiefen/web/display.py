@@ -24,6 +24,15 @@ STAGE_LABELS = {
 }
 
 
+# Events other apps log as notes (kind NOTE, `action` saying what happened) register a title
+# and a function spelling out their data: action -> (title, details(data) -> list of lines).
+NOTE_ACTIONS: dict = {}
+
+
+def register_note_action(action: str, title, details=None) -> None:
+    NOTE_ACTIONS[action] = (title, details)
+
+
 def stage_label(value):
     return str(STAGE_LABELS.get(value, value or ""))
 
@@ -149,6 +158,9 @@ def _details(event, units):
         return [_("延长%(days)s日，调解期限至 %(date)s") % {"days": data.get("days", ""), "date": data.get("new_due", "")}]
     if kind == EventKind.OVERDUE:
         return [_("超过“%(stage)s”环节的办理时限") % {"stage": stage_label(event.action)}] if event.action else []
+    if kind == EventKind.NOTE and event.action in NOTE_ACTIONS:
+        details = NOTE_ACTIONS[event.action][1]
+        return [str(line) for line in details(data)] if details else []
     if kind == EventKind.RECURRENCE:
         if data.get("new_number"):
             return [_("纠纷复发，已登记新案件 %(number)s") % {"number": data["new_number"]}]
@@ -172,6 +184,8 @@ def timeline(events):
     for event in events:
         if event.kind in (EventKind.TRANSITION, EventKind.ESCALATED) and event.action in TRANSITIONS:
             title = str(TRANSITIONS[event.action].label)
+        elif event.kind == EventKind.NOTE and event.action in NOTE_ACTIONS:
+            title = str(NOTE_ACTIONS[event.action][0])
         else:
             title = event.get_kind_display()
         moved = event.from_state != event.to_state
