@@ -42,6 +42,13 @@ STAGE_BY_STATE = {
 }
 
 
+# Performance is judged item by item: the mediation app's performance sweep records one incident
+# for each agreement item left unperformed past its own date. The case-level limit (the latest
+# item's date) still flags the case and reminds, but recording an incident for it as well would
+# count one missed obligation twice against the unit.
+STAGES_WITH_OWN_INCIDENTS = (DeadlineStage.PERFORMANCE,)
+
+
 def limit_for(stage: str, risk_grade: str) -> tuple[int, str]:
     rows = {row.risk_grade: row for row in TimeLimit.objects.filter(stage=stage, risk_grade__in=[risk_grade, ""])}
     row = rows.get(risk_grade) or rows.get("")
@@ -87,6 +94,9 @@ def case_record_missed_limit(case: Case, today: date) -> bool:
     if case.is_overdue or case.due_date is None or case.due_date >= today or case.state == CaseState.ARCHIVED:
         return False
     CaseEvent.objects.create(case=case, kind=EventKind.OVERDUE, action=case.due_stage, from_state=case.state, to_state=case.state)
+    if case.due_stage in STAGES_WITH_OWN_INCIDENTS:
+        case.is_overdue = True
+        return True
     Incident.objects.get_or_create(
         case=case,
         kind=IncidentKind.MISSED_LIMIT,
@@ -145,11 +155,11 @@ def deadlines_sweep(today: date | None = None) -> dict:
                      assessment_year, status, evidence, created_at)
                 SELECT %s, c.id, c.assigned_unit_id, c.mediator_id, c.due_stage, c.due_date, %s, %s, %s, '{{}}', %s
                 FROM {case_t} c
-                WHERE c.is_overdue = %s AND c.state <> %s AND c.due_date IS NOT NULL
+                WHERE c.is_overdue = %s AND c.state <> %s AND c.due_date IS NOT NULL AND c.due_stage NOT IN (%s)
                   AND NOT EXISTS (
                     SELECT 1 FROM {incident_t} i
                     WHERE i.case_id = c.id AND i.kind = %s AND i.stage = c.due_stage AND i.due_date = c.due_date)""",
-            [IncidentKind.MISSED_LIMIT, today, today.year, IncidentStatus.PENDING, now, True, archived, IncidentKind.MISSED_LIMIT],
+            [IncidentKind.MISSED_LIMIT, today, today.year, IncidentStatus.PENDING, now, True, archived, *STAGES_WITH_OWN_INCIDENTS, IncidentKind.MISSED_LIMIT],
         )
         counts["incidents"] = cursor.rowcount
         for kind, text, condition, params in (
