@@ -463,8 +463,15 @@ def _apply(case: Case, action: str, actor, today: date, reason: str, data: dict)
         case.concluded_at = timezone.now()
         return {"agreement_form": form, "performance_due": due.isoformat()}
     if action == "terminate":
+        # Art. 26: the parties are told they may pursue arbitration, administrative or judicial
+        # routes; the notice is produced from this event (the reason and the routes told).
+        told = data.get("routes_told")
+        told = set(ReferralRoute.values) if told is None else set(told)
+        routes = [route for route in ReferralRoute.values if route in told]
+        if not routes or told - set(routes):
+            raise ValidationError({"routes_told": _("请选择告知当事人的其他解决途径（仲裁、行政处理或诉讼）。")})
         case.concluded_at = timezone.now()
-        return {}
+        return {"routes_told": routes}
     if action == "escalate":
         target = data.get("unit")
         tier, unit = route_escalation(tier=case.tier, village=case.village, target_unit=target)
