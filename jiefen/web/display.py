@@ -97,6 +97,9 @@ def _transition_details(data):
         details.append(_("协议形式：%(form)s") % {"form": _label(AgreementForm, data["agreement_form"])})
     if data.get("performance_due"):
         details.append(_("约定履行期限：%(date)s") % {"date": data["performance_due"]})
+    if data.get("routes_told"):
+        routes = "、".join(_label(ReferralRoute, route) for route in data["routes_told"])
+        details.append(_("已告知当事人可通过%(routes)s等途径维护权利") % {"routes": routes})
     if data.get("route"):
         details.append(_("移送途径：%(route)s") % {"route": _label(ReferralRoute, data["route"])})
     if data.get("referred_to"):
