@@ -60,3 +60,15 @@ def add_precondition(action: str, check) -> None:
         raise KeyError(action)
     if check not in PRECONDITIONS.setdefault(action, []):
         PRECONDITIONS[action].append(check)
+
+
+# Steps another app's service takes itself once the record it keeps is complete (an agreement
+# taking effect, the last item performed, a return visit recorded). The case page offers that
+# app's forms for them instead of a bare button; the transition stays guarded by its preconditions.
+TAKEN_BY_SERVICES: set[str] = set()
+
+
+def add_service_step(action: str) -> None:
+    if action not in TRANSITIONS:
+        raise KeyError(action)
+    TAKEN_BY_SERVICES.add(action)
