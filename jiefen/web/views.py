@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from jiefen.cases import selectors, services
-from jiefen.cases.lifecycle import TRANSITIONS
+from jiefen.cases.lifecycle import TAKEN_BY_SERVICES, TRANSITIONS
 from jiefen.cases.models import CaseState
 from jiefen.common.errors import ConflictError, DomainError, PermissionDenied
 from jiefen.notifications import selectors as inbox
@@ -108,7 +108,7 @@ def extra_actions(user, case):
 def _detail_context(request, case, *, failed=None, error=None):
     """Everything the detail page shows; `failed` is a bound form to show with its errors."""
     user = request.user
-    lifecycle = [t.action for t in services.allowed_actions(user, case)]
+    lifecycle = [t.action for t in services.allowed_actions(user, case) if t.action not in TAKEN_BY_SERVICES]
     extras = extra_actions(user, case)
     forms = []
     for action in lifecycle + extras:
