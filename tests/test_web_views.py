@@ -11,7 +11,7 @@ from django.utils import timezone
 from jiefen.cases import services
 from jiefen.cases.models import Case, CaseEvent, CaseState, EventKind, Tier
 from jiefen.notifications.models import Notification
-from tests.casework import prepare
+from tests.casework import act, prepare
 from tests.conftest import VALID_ID
 
 pytestmark = pytest.mark.django_db
@@ -282,9 +282,10 @@ def test_bad_date_in_agreement_is_a_clear_message(client, make_case, village_med
         act_url(case, "reach_agreement"),
         {"expected_version": case.version, "agreement_form": "written", "performance_due": due.isoformat()},
     )
-    assert response.status_code == 302
+    # 达成协议 comes with an agreement taking effect; by hand, without one, it is refused.
+    assert response.status_code == 400 and "尚无生效的调解协议" in text(response)
     case.refresh_from_db()
-    assert case.state == CaseState.AGREED and case.performance_due == due
+    assert case.state == CaseState.MEDIATING
 
 
 def test_grid_worker_and_leader_posting_an_action_are_refused(client, make_case, grid_worker, leader):
@@ -354,8 +355,7 @@ def test_extension_and_recurrence_by_the_handling_mediator(client, make_case, vi
         ("reach_agreement", {"agreement_form": "oral", "performance_due": timezone.localdate()}),
         ("confirm_performed", {}),
     ):
-        prepare(case, action, village_mediator)
-        services.case_transition(case_id=case.pk, action=action, actor=village_mediator, **extra)
+        act(Case.objects.get(pk=case.pk), action, village_mediator, **extra)
     case.refresh_from_db()
     assert "open_recurrence" in action_urls(client.get(detail_url(case)))
     response = client.post(act_url(case, "open_recurrence"), {"expected_version": case.version, "reason": "排水沟再次堵塞"})
