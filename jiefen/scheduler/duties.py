@@ -28,6 +28,8 @@ class Duty:
 
 DUTIES = [
     Duty("deadline_sweep", timedelta(hours=1), "jiefen.cases.tasks.deadlines_sweep_task"),
+    # Agreement items: reminders before they fall due, overdue marks and incidents (Art. 31).
+    Duty("performance_sweep", timedelta(days=1), "jiefen.mediation.tasks.performance_sweep_task"),
 ]
 
 
