@@ -21,6 +21,12 @@ NOW = datetime(2026, 3, 12, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 SWEEP = next(duty for duty in DUTIES if duty.name == "deadline_sweep")
 
 
+@pytest.fixture(autouse=True)
+def only_the_deadline_sweep(monkeypatch):
+    """These tests watch one duty's slots; the other duties are claimed and run the same way."""
+    monkeypatch.setattr("jiefen.scheduler.duties.DUTIES", [SWEEP])
+
+
 @pytest.fixture
 def enqueued():
     """Names of the tasks enqueued while the test runs."""
