@@ -1,0 +1,829 @@
+"""The indicators of DESIGN §9, defined once. Every screen, written report and export asks this
+module, so no two places can disagree about a figure.
+
+How to call it
+--------------
+Start from the cases the reader may see — ``cases_visible_to(user)`` for a person,
+``subdistrict_cases(area)`` for a report run by the scheduler — narrow them with ``Filters``
+(village, unit, dispute type, channel, tier) and ask for a ``Period`` (jiefen.reports.periods):
+
+    stats = statistics(cases_visible_to(user), parse_period("2026-10"), Filters.of(village=v))
+    stats.summary.success_rate.percent        # "85.7%" or "—"
+    stats.by_village                          # rows with volumes beside rates
+    stats.trend                               # one point per month
+
+``summary``, ``breakdown``, ``monthly_trend`` and ``hotspots`` can also be called on their own.
+Each runs a fixed number of aggregate (GROUP BY) queries whatever the number of cases; nothing
+loops over cases in Python.
+
+Definitions (all dates are Asia/Shanghai local dates; "in the period" = the local date of the
+moment lies in [period.start, period.end])
+--------------------------------------------------------------------------------------------
+新登记 new cases           cases registered in the period (Case.created_at).
+排查发现 found by screening  new cases whose channel is 网格排查.
+排查户数 screened households from screening campaigns; None ("—", 暂无排查活动数据) until an app
+                           registers a counter with ``register_counter("screened_households", f)``.
+达成协议 agreements         ``reach_agreement`` transitions in the period.
+调解终止 terminations       ``terminate`` transitions in the period. A case ended at one tier,
+                           escalated and ended again counts once per mediation concluded.
+调解成功率 success rate      agreements ÷ (agreements + terminations).
+协议履行率 performance rate  agreements fully performed ÷ agreements whose performance date
+                           (Case.performance_due) falls on or before the period end; "fully
+                           performed" = the ``confirm_performed`` transition happened before the
+                           period ended. Judged as of the period end, so a later report on the
+                           same period gives the same figure. (The mediation app's
+                           ``confirm_performed`` precondition is what ties this to every
+                           PerformanceItem of the agreement being performed.)
+办结 closed                 ``archive`` in the period (Case.closed_at).
+按期办结率 on-time rate      closed with Case.closed_within_limits ÷ closed (stamped at archive:
+                           no missed-limit incident, not overdue).
+矛盾不上交率 not-handed-up   closed with Case.closed_inside_subdistrict ÷ closed (stamped at
+                           archive: the case did not leave the subdistrict by 上交).
+民转刑防范 criminal prevented agreements in the period on cases flagged 民转刑风险.
+群体性化解 group prevented   agreements in the period on cases flagged 群体性.
+司法确认 confirmations      judicial confirmations with outcome 确认有效 decided in the period.
+协议涉及金额 amount          Σ amount in dispute of cases reaching agreement in the period.
+不到位 incidents            incidents detected in the period on these cases, voided ones left out.
+三色牌 cards                None until the assessment app registers a counter ("cards").
+在办 open at end            cases registered before the period ended and not archived by then.
+
+Rates are ``Rate(numerator, denominator)``; ``value`` is None when the denominator is 0 and the
+display is "—": a rate is never computed by dividing by zero.
+
+Cases imported from historical ledgers (Case.imported) carry their original dates on the case
+(created_at, concluded_at, closed_at, performance_due) and no lifecycle events; for them an
+agreement or termination is read from Case.concluded_at and Case.agreement_form, and
+performance from closed_at (an archived agreed case has been performed). Everything else is the
+same rule.
+
+Breakdowns attribute a case to its *current* village, dispute type, channel, tier and unit
+(incidents to the unit they were recorded against).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Callable
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jiefen.cases.models import Case, CaseEvent, CaseState, Channel, DisputeType, EventKind, Tier
+from jiefen.organisation.models import Area, AreaKind, Unit
+
+from .periods import Period, make_period, months_ending
+
+DASH = "—"
+
+AGREE = "reach_agreement"
+TERMINATE = "terminate"
+PERFORMED = "confirm_performed"
+
+
+# ---------------------------------------------------------------- rates
+
+
+@dataclass(frozen=True)
+class Rate:
+    """numerator ÷ denominator; None (shown "—") when there is nothing to divide by."""
+
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        if not self.denominator:
+            return None
+        return self.numerator / self.denominator
+
+    @property
+    def percent(self) -> str:
+        return format_rate(self.value)
+
+    @property
+    def fraction(self) -> str:
+        """"12/14" — the volumes a rate stands on, shown beside it."""
+        return f"{self.numerator}/{self.denominator}"
+
+    def __str__(self):
+        return self.percent
+
+
+def format_rate(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return DASH
+    return f"{value * 100:.{digits}f}%"
+
+
+def format_count(value) -> str:
+    return DASH if value is None else str(value)
+
+
+def format_amount(value) -> str:
+    """Yuan with thousands separators: 1,234,567.00 元 → "1,234,567.00"; None → "—"."""
+    if value is None:
+        return DASH
+    return f"{Decimal(value):,.2f}"
+
+
+# ---------------------------------------------------------------- filters
+
+
+def _ids(value) -> tuple:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, (str, int)) or hasattr(value, "pk"):
+        value = [value]
+    return tuple(sorted({getattr(item, "pk", item) for item in value if item not in (None, "")}, key=str))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to narrow the cases to; an empty tuple means "all". Values are ids (or codes for
+    channels, numbers for tiers); ``Filters.of`` also takes model instances and single values."""
+
+    village_ids: tuple = ()
+    unit_ids: tuple = ()
+    dispute_type_ids: tuple = ()
+    channels: tuple = ()
+    tiers: tuple = ()
+
+    @classmethod
+    def of(cls, *, village=None, unit=None, dispute_type=None, channel=None, tier=None) -> Filters:
+        return cls(
+            village_ids=tuple(int(v) for v in _ids(village)),
+            unit_ids=tuple(int(v) for v in _ids(unit)),
+            dispute_type_ids=tuple(int(v) for v in _ids(dispute_type)),
+            channels=tuple(str(v) for v in _ids(channel)),
+            tiers=tuple(int(v) for v in _ids(tier)),
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(getattr(self, f.name) for f in fields(self))
+
+    def q(self, prefix: str = "") -> Q:
+        condition = Q()
+        for name, lookup in (
+            ("village_ids", "village_id__in"),
+            ("unit_ids", "assigned_unit_id__in"),
+            ("dispute_type_ids", "dispute_type_id__in"),
+            ("channels", "channel__in"),
+            ("tiers", "tier__in"),
+        ):
+            values = getattr(self, name)
+            if values:
+                condition &= Q(**{prefix + lookup: list(values)})
+        return condition
+
+    def apply(self, cases: QuerySet) -> QuerySet:
+        return cases.filter(self.q()) if not self.is_empty else cases
+
+    def describe(self) -> list[tuple[str, str]]:
+        """(label, values) pairs for a title line: [("村(社区)", "东村、西村"), …]; one query per kind used."""
+        parts = []
+        if self.village_ids:
+            names = Area.objects.filter(pk__in=self.village_ids).order_by("sort_order", "id").values_list("name", flat=True)
+            parts.append((_("村(社区)"), "、".join(names)))
+        if self.unit_ids:
+            names = Unit.objects.filter(pk__in=self.unit_ids).values_list("name", flat=True)
+            parts.append((_("承办单位"), "、".join(names)))
+        if self.dispute_type_ids:
+            names = DisputeType.objects.filter(pk__in=self.dispute_type_ids).values_list("name", flat=True)
+            parts.append((_("纠纷类型"), "、".join(names)))
+        if self.channels:
+            parts.append((_("来源渠道"), "、".join(_choice_label(Channel, c) for c in self.channels)))
+        if self.tiers:
+            parts.append((_("调处层级"), "、".join(_choice_label(Tier, t) for t in self.tiers)))
+        return parts
+
+
+NO_FILTERS = Filters()
+
+
+# ---------------------------------------------------------------- figures
+
+
+@dataclass
+class Figures:
+    """The volumes of one group (a village, a type …) or of everything; rates are derived."""
+
+    key: Any = None
+    label: str = ""
+    new_cases: int = 0
+    screening_found: int = 0
+    agreements: int = 0
+    terminations: int = 0
+    performance_due: int = 0
+    performed: int = 0
+    closed: int = 0
+    closed_within_limits: int = 0
+    closed_inside: int = 0
+    criminal_prevented: int = 0
+    group_prevented: int = 0
+    judicial_confirmations: int = 0
+    agreement_amount: Decimal = field(default_factory=lambda: Decimal("0"))
+    incidents: int = 0
+    open_at_end: int = 0
+
+    @property
+    def concluded(self) -> int:
+        return self.agreements + self.terminations
+
+    @property
+    def success_rate(self) -> Rate:
+        return Rate(self.agreements, self.concluded)
+
+    @property
+    def performance_rate(self) -> Rate:
+        return Rate(self.performed, self.performance_due)
+
+    @property
+    def on_time_rate(self) -> Rate:
+        return Rate(self.closed_within_limits, self.closed)
+
+    @property
+    def not_handed_up_rate(self) -> Rate:
+        return Rate(self.closed_inside, self.closed)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(
+            getattr(self, name) for name in COUNT_FIELDS if name != "agreement_amount"
+        ) and not self.agreement_amount
+
+
+COUNT_FIELDS = tuple(f.name for f in fields(Figures) if f.name not in ("key", "label"))
+
+
+@dataclass
+class Summary(Figures):
+    """The headline figures of a period, with the counts that only exist for the whole."""
+
+    period: Period | None = None
+    filters: Filters = NO_FILTERS
+    screened_households: int | None = None
+    cards: int | None = None
+
+    @property
+    def screened_households_display(self) -> str:
+        return format_count(self.screened_households)
+
+
+# Counts that other apps provide when they exist: name -> f(cases, period) -> int.
+# Until then the figure is None and shown as "—" (never a made-up number).
+COUNTERS: dict[str, Callable[[QuerySet, Period], int]] = {}
+COUNTER_NOTES = {
+    "screened_households": gettext_lazy("暂无排查活动数据"),
+    "cards": gettext_lazy("暂无三色牌数据"),
+}
+
+
+def register_counter(name: str, counter: Callable[[QuerySet, Period], int]) -> None:
+    """Let an app supply a count this module cannot compute from cases (screened households
+    from screening campaigns, warning cards from the assessment)."""
+    if name not in COUNTER_NOTES:
+        raise KeyError(name)
+    COUNTERS[name] = counter
+
+
+# ---------------------------------------------------------------- groupings
+
+# Group key -> the Case field it reads.
+GROUPS = {
+    "dispute_type": "dispute_type_id",
+    "village": "village_id",
+    "channel": "channel",
+    "tier": "tier",
+    "unit": "assigned_unit_id",
+    "state": "state",
+}
+GROUP_LABELS = {
+    "dispute_type": gettext_lazy("纠纷类型"),
+    "village": gettext_lazy("村(社区)"),
+    "channel": gettext_lazy("来源渠道"),
+    "tier": gettext_lazy("调处层级"),
+    "unit": gettext_lazy("承办单位"),
+    "state": gettext_lazy("状态"),
+}
+
+NEW = "new"
+OUTCOMES = "outcomes"
+CLOSURES = "closures"
+PERFORMANCE = "performance"
+CONFIRMATIONS = "confirmations"
+INCIDENTS = "incidents"
+OPEN = "open"
+ALL_MEASURES = (NEW, OUTCOMES, CLOSURES, PERFORMANCE, CONFIRMATIONS, INCIDENTS, OPEN)
+# A case's current state says nothing about when it was concluded or closed.
+STATE_MEASURES = (NEW, OPEN)
+
+
+def _as_period(period) -> Period:
+    if isinstance(period, Period):
+        return period
+    start, end = period
+    return make_period(start, end)
+
+
+def _key(rows_key: str | None, prefix: str = "") -> list[str]:
+    return [prefix + GROUPS[rows_key]] if rows_key else []
+
+
+def _grouped(qs: QuerySet, by: str | None, prefix: str, **aggregates) -> dict:
+    """{group value: {aggregate: value}} with one GROUP BY query (a single None key without `by`)."""
+    if by is None:
+        return {None: qs.aggregate(**aggregates)}
+    column = prefix + GROUPS[by]
+    # order_by() clears the model's default ordering, which would otherwise join the GROUP BY.
+    return {row.pop(column): row for row in qs.order_by().values(column).annotate(**aggregates)}
+
+
+def _measure(cases: QuerySet, period: Period, by: str | None, measures: Iterable[str]) -> dict[Any, dict]:
+    """Run the aggregate queries of `measures`; {group value: {figure name: value}}."""
+    start, end = period.bounds()
+    out: dict[Any, dict] = {}
+
+    def merge(found: dict, renames: dict | None = None):
+        for group, values in found.items():
+            slot = out.setdefault(group, {})
+            for name, value in values.items():
+                name = (renames or {}).get(name, name)
+                if value is None:
+                    continue
+                slot[name] = slot.get(name, 0) + value
+
+    measures = set(measures)
+    if NEW in measures:
+        merge(
+            _grouped(
+                cases.filter(created_at__gte=start, created_at__lt=end),
+                by,
+                "",
+                new_cases=Count("id"),
+                screening_found=Count("id", filter=Q(channel=Channel.GRID_SCREENING)),
+            )
+        )
+    if OUTCOMES in measures:
+        agreed = Q(action=AGREE)
+        merge(
+            _grouped(
+                CaseEvent.objects.filter(
+                    case__in=cases, kind=EventKind.TRANSITION, action__in=[AGREE, TERMINATE], at__gte=start, at__lt=end
+                ),
+                by,
+                "case__",
+                agreements=Count("id", filter=agreed),
+                terminations=Count("id", filter=Q(action=TERMINATE)),
+                criminal_prevented=Count("id", filter=agreed & Q(case__criminal_risk=True)),
+                group_prevented=Count("id", filter=agreed & Q(case__is_group=True)),
+                agreement_amount=Sum("case__amount_in_dispute", filter=agreed),
+            )
+        )
+        imported_agreed = ~Q(agreement_form="")
+        merge(
+            _grouped(
+                cases.filter(imported=True, concluded_at__gte=start, concluded_at__lt=end),
+                by,
+                "",
+                agreements=Count("id", filter=imported_agreed),
+                terminations=Count("id", filter=Q(agreement_form="")),
+                criminal_prevented=Count("id", filter=imported_agreed & Q(criminal_risk=True)),
+                group_prevented=Count("id", filter=imported_agreed & Q(is_group=True)),
+                agreement_amount=Sum("amount_in_dispute", filter=imported_agreed),
+            )
+        )
+    if CLOSURES in measures:
+        merge(
+            _grouped(
+                cases.filter(state=CaseState.ARCHIVED, closed_at__gte=start, closed_at__lt=end),
+                by,
+                "",
+                closed=Count("id"),
+                closed_within_limits=Count("id", filter=Q(closed_within_limits=True)),
+                closed_inside=Count("id", filter=Q(closed_inside_subdistrict=True)),
+            )
+        )
+    if PERFORMANCE in measures:
+        performed_event = CaseEvent.objects.filter(case=OuterRef("pk"), kind=EventKind.TRANSITION, action=PERFORMED, at__lt=end)
+        merge(
+            _grouped(
+                cases.exclude(agreement_form="").filter(performance_due__lte=period.end),
+                by,
+                "",
+                performance_due=Count("id"),
+                performed=Count("id", filter=Q(Exists(performed_event)) | Q(imported=True, closed_at__lt=end)),
+            )
+        )
+    if CONFIRMATIONS in measures:
+        from jiefen.mediation.models import ConfirmationOutcome, JudicialConfirmation
+
+        merge(
+            _grouped(
+                JudicialConfirmation.objects.filter(
+                    agreement__case__in=cases,
+                    outcome=ConfirmationOutcome.CONFIRMED,
+                    decided_on__gte=period.start,
+                    decided_on__lte=period.end,
+                ),
+                by,
+                "agreement__case__",
+                judicial_confirmations=Count("id"),
+            )
+        )
+    if INCIDENTS in measures:
+        from jiefen.assessment.models import Incident, IncidentStatus
+
+        incidents = Incident.objects.filter(
+            case__in=cases, detected_on__gte=period.start, detected_on__lte=period.end
+        ).exclude(status=IncidentStatus.VOID)
+        if by == "unit":
+            # An incident counts against the unit it was recorded against, not the case's current one.
+            found = {row.pop("unit_id"): row for row in incidents.order_by().values("unit_id").annotate(incidents=Count("id"))}
+            merge(found)
+        else:
+            merge(_grouped(incidents, by, "case__", incidents=Count("id")))
+    if OPEN in measures:
+        merge(
+            _grouped(
+                cases.filter(created_at__lt=end).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end)),
+                by,
+                "",
+                open_at_end=Count("id"),
+            )
+        )
+    return out
+
+
+def _figures(cls, values: dict, **extra):
+    figures = cls(**extra)
+    for name, value in values.items():
+        if name == "agreement_amount":
+            value = Decimal(value or 0)
+        setattr(figures, name, value)
+    return figures
+
+
+# ---------------------------------------------------------------- the public functions
+
+
+def subdistrict_cases(subdistrict) -> QuerySet:
+    """All cases of a subdistrict: the base for reports that no single user runs."""
+    return Case.objects.filter(subdistrict=subdistrict)
+
+
+def summary(cases: QuerySet, period, filters: Filters = NO_FILTERS) -> Summary:
+    """The headline figures of DESIGN §9 for `period` over `cases` narrowed by `filters`."""
+    period = _as_period(period)
+    cases = filters.apply(cases)
+    values = _measure(cases, period, None, ALL_MEASURES).get(None, {})
+    result = _figures(Summary, values, label=_("合计"), period=period, filters=filters)
+    for name, counter in COUNTERS.items():
+        setattr(result, name, counter(cases, period))
+    return result
+
+
+def breakdown(
+    cases: QuerySet,
+    period,
+    by: str,
+    filters: Filters = NO_FILTERS,
+    *,
+    measures: Iterable[str] | None = None,
+    include_empty: bool = True,
+) -> list[Figures]:
+    """One row of figures per village / dispute type / channel / tier / unit / state.
+
+    Rows come in the organisation's order (village and type sort order, the channel and tier
+    lists, the lifecycle). With `include_empty`, every type, channel and tier is listed, and
+    every village of the subdistricts concerned (the filtered villages when filtered), so a
+    bulletin names the villages that had nothing; units and states are listed only when they
+    have figures. By state, only new and open cases are counted.
+    """
+    if by not in GROUPS:
+        raise KeyError(by)
+    period = _as_period(period)
+    cases = filters.apply(cases)
+    if measures is None:
+        measures = STATE_MEASURES if by == "state" else ALL_MEASURES
+    found = _measure(cases, period, by, measures)
+    labels = _labels(by, [k for k in found if k is not None], cases if include_empty else None, filters)
+    rows = [_figures(Figures, found.get(key, {}), key=key, label=label) for key, label in labels]
+    if None in found and any(found[None].values()):
+        rows.append(_figures(Figures, found[None], key=None, label=_("未填写")))
+    if not include_empty:
+        rows = [row for row in rows if not row.is_empty]
+    return rows
+
+
+def _choice_label(choices, value) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _labels(by: str, keys: list, cases: QuerySet | None, filters: Filters) -> list[tuple[Any, str]]:
+    """(key, label) in display order for the found keys, plus the empty ones when `cases` is given."""
+    keys = list(dict.fromkeys(keys))
+    if by == "channel":
+        order = list(Channel.values) if cases is not None else [v for v in Channel.values if v in keys]
+        extra = [k for k in keys if k not in order]
+        return [(value, _choice_label(Channel, value)) for value in order + extra]
+    if by == "tier":
+        order = list(Tier.values) if cases is not None else [v for v in Tier.values if v in keys]
+        extra = [k for k in keys if k not in order]
+        return [(value, _choice_label(Tier, value)) for value in order + extra]
+    if by == "state":
+        order = [v for v in CaseState.values if v in keys]
+        return [(value, _choice_label(CaseState, value)) for value in order]
+    if by == "dispute_type":
+        condition = Q(pk__in=keys)
+        if cases is not None:
+            condition |= Q(is_active=True) if not filters.dispute_type_ids else Q(pk__in=filters.dispute_type_ids)
+        return list(DisputeType.objects.filter(condition).order_by("sort_order", "id").values_list("id", "name"))
+    if by == "village":
+        condition = Q(pk__in=keys)
+        if cases is not None:
+            if filters.village_ids:
+                condition |= Q(pk__in=filters.village_ids)
+            else:
+                condition |= Q(
+                    kind__in=[AreaKind.VILLAGE, AreaKind.COMMUNITY],
+                    subdistrict_id__in=cases.order_by().values("subdistrict_id"),
+                )
+        return list(Area.objects.filter(condition).order_by("sort_order", "id").values_list("id", "name"))
+    if by == "unit":
+        return list(Unit.objects.filter(pk__in=keys).order_by("area__sort_order", "id").values_list("id", "name"))
+    raise KeyError(by)
+
+
+@dataclass
+class TrendPoint:
+    period: Period
+    new_cases: int = 0
+    agreements: int = 0
+    terminations: int = 0
+    closed: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.period.start.year}-{self.period.start.month:02d}"
+
+    @property
+    def concluded(self) -> int:
+        return self.agreements + self.terminations
+
+    @property
+    def success_rate(self) -> Rate:
+        return Rate(self.agreements, self.concluded)
+
+
+def monthly_trend(cases: QuerySet, period, months: int = 12, filters: Filters = NO_FILTERS) -> list[TrendPoint]:
+    """New, concluded and closed cases per calendar month, `months` months ending with the
+    month that holds the period's end. Four queries, one conditional count per month each."""
+    if months < 1:
+        return []
+    period = _as_period(period) if not isinstance(period, date) else make_period(period, period)
+    cases = filters.apply(cases)
+    spans = months_ending(period, months)
+    bounds = [span.bounds() for span in spans]
+    first, last = bounds[0][0], bounds[-1][1]
+
+    def per_month(column, extra=None):
+        aggregates = {}
+        for index, (start, end) in enumerate(bounds):
+            condition = Q(**{f"{column}__gte": start, f"{column}__lt": end})
+            if extra is not None:
+                for name, q in extra.items():
+                    aggregates[f"{name}_{index}"] = Count("id", filter=condition & q)
+            else:
+                aggregates[f"n_{index}"] = Count("id", filter=condition)
+        return aggregates
+
+    new = cases.filter(created_at__gte=first, created_at__lt=last).aggregate(**per_month("created_at"))
+    events = CaseEvent.objects.filter(
+        case__in=cases, kind=EventKind.TRANSITION, action__in=[AGREE, TERMINATE], at__gte=first, at__lt=last
+    ).aggregate(**per_month("at", {"a": Q(action=AGREE), "t": Q(action=TERMINATE)}))
+    imported = cases.filter(imported=True, concluded_at__gte=first, concluded_at__lt=last).aggregate(
+        **per_month("concluded_at", {"a": ~Q(agreement_form=""), "t": Q(agreement_form="")})
+    )
+    closed = cases.filter(state=CaseState.ARCHIVED, closed_at__gte=first, closed_at__lt=last).aggregate(
+        **per_month("closed_at")
+    )
+    return [
+        TrendPoint(
+            period=span,
+            new_cases=new[f"n_{i}"],
+            agreements=events[f"a_{i}"] + imported[f"a_{i}"],
+            terminations=events[f"t_{i}"] + imported[f"t_{i}"],
+            closed=closed[f"n_{i}"],
+        )
+        for i, span in enumerate(spans)
+    ]
+
+
+@dataclass
+class HotspotRow:
+    key: Any
+    label: str
+    current: int
+    previous: int
+
+    @property
+    def change(self) -> int:
+        return self.current - self.previous
+
+    @property
+    def growth(self) -> Rate:
+        """Change against the previous period; "—" when the previous period had none."""
+        return Rate(self.change, self.previous)
+
+    @property
+    def growth_display(self) -> str:
+        value = self.growth.value
+        if value is None:
+            return _("新出现") if self.current else DASH
+        return ("+" if value > 0 else "") + format_rate(value)
+
+
+@dataclass
+class Hotspots:
+    period: Period
+    previous: Period
+    villages: list[HotspotRow]
+    types: list[HotspotRow]
+    rising_villages: list[HotspotRow]
+    rising_types: list[HotspotRow]
+
+
+def hotspots(cases: QuerySet, period, filters: Filters = NO_FILTERS, *, limit: int = 5) -> Hotspots:
+    """Villages and dispute types with the most new cases in the period, and those growing
+    fastest against the previous period of the same kind. Two GROUP BY queries plus labels."""
+    period = _as_period(period)
+    previous = period.previous()
+    cases = filters.apply(cases)
+    start, end = period.bounds()
+    prev_start, prev_end = previous.bounds()
+    window = cases.filter(created_at__gte=prev_start, created_at__lt=end)
+
+    def ranked(column, model):
+        rows = (
+            window.order_by()
+            .values(column)
+            .annotate(
+                current=Count("id", filter=Q(created_at__gte=start, created_at__lt=end)),
+                previous=Count("id", filter=Q(created_at__gte=prev_start, created_at__lt=prev_end)),
+            )
+        )
+        found = {row[column]: row for row in rows}
+        names = dict(model.objects.filter(pk__in=list(found)).values_list("id", "name"))
+        items = [HotspotRow(key, names.get(key, str(key)), row["current"], row["previous"]) for key, row in found.items()]
+        top = sorted((r for r in items if r.current), key=lambda r: (-r.current, r.label))[:limit]
+        rising = sorted((r for r in items if r.change > 0), key=lambda r: (-r.change, -r.current, r.label))[:limit]
+        return top, rising
+
+    villages, rising_villages = ranked("village_id", Area)
+    types, rising_types = ranked("dispute_type_id", DisputeType)
+    return Hotspots(period, previous, villages, types, rising_villages, rising_types)
+
+
+@dataclass
+class Statistics:
+    """Everything a dashboard, a bulletin or an analysis shows for one period."""
+
+    period: Period
+    filters: Filters
+    summary: Summary
+    by_type: list[Figures]
+    by_village: list[Figures]
+    by_channel: list[Figures]
+    by_tier: list[Figures]
+    by_unit: list[Figures]
+    by_state: list[Figures]
+    trend: list[TrendPoint]
+    hotspots: Hotspots
+
+
+def statistics(
+    cases: QuerySet,
+    period,
+    filters: Filters = NO_FILTERS,
+    *,
+    months: int = 12,
+    all_villages: bool = True,
+    hotspot_limit: int = 5,
+) -> Statistics:
+    """The summary, every breakdown, the monthly trend and the hotspots of a period.
+
+    `all_villages` lists every village of the subdistrict in the village table (a bulletin
+    names the villages with nothing to report); pass False for a reader who sees only some.
+    """
+    period = _as_period(period)
+    return Statistics(
+        period=period,
+        filters=filters,
+        summary=summary(cases, period, filters),
+        by_type=breakdown(cases, period, "dispute_type", filters),
+        by_village=breakdown(cases, period, "village", filters, include_empty=all_villages),
+        by_channel=breakdown(cases, period, "channel", filters),
+        by_tier=breakdown(cases, period, "tier", filters),
+        by_unit=breakdown(cases, period, "unit", filters, include_empty=False),
+        by_state=breakdown(cases, period, "state", filters, include_empty=False),
+        trend=monthly_trend(cases, period, months, filters),
+        hotspots=hotspots(cases, period, filters, limit=hotspot_limit),
+    )
+
+
+# ---------------------------------------------------------------- single rates, for other apps
+
+
+def mediation_success_rate(cases: QuerySet, period, filters: Filters = NO_FILTERS) -> Rate:
+    period = _as_period(period)
+    values = _measure(filters.apply(cases), period, None, [OUTCOMES]).get(None, {})
+    return Rate(values.get("agreements", 0), values.get("agreements", 0) + values.get("terminations", 0))
+
+
+def agreement_performance_rate(cases: QuerySet, as_of, filters: Filters = NO_FILTERS) -> Rate:
+    """协议履行率 as of a day (or a period's end): agreements fully performed by then ÷
+    agreements whose performance date has come by then. The one definition; the mediation
+    app's helper of the same name should call this."""
+    if isinstance(as_of, datetime):
+        as_of = as_of.date()
+    if isinstance(as_of, date):
+        as_of = make_period(as_of, as_of)
+    period = _as_period(as_of)
+    values = _measure(filters.apply(cases), period, None, [PERFORMANCE]).get(None, {})
+    return Rate(values.get("performed", 0), values.get("performance_due", 0))
+
+
+def on_time_closure_rate(cases: QuerySet, period, filters: Filters = NO_FILTERS) -> Rate:
+    values = _measure(filters.apply(cases), _as_period(period), None, [CLOSURES]).get(None, {})
+    return Rate(values.get("closed_within_limits", 0), values.get("closed", 0))
+
+
+def not_handed_up_rate(cases: QuerySet, period, filters: Filters = NO_FILTERS) -> Rate:
+    values = _measure(filters.apply(cases), _as_period(period), None, [CLOSURES]).get(None, {})
+    return Rate(values.get("closed_inside", 0), values.get("closed", 0))
+
+
+# What each figure is called on screen and on paper, so every table uses the same words.
+FIGURE_LABELS = {
+    "new_cases": gettext_lazy("新登记"),
+    "screening_found": gettext_lazy("排查发现"),
+    "screened_households": gettext_lazy("排查户数"),
+    "agreements": gettext_lazy("达成协议"),
+    "terminations": gettext_lazy("调解终止"),
+    "concluded": gettext_lazy("调结"),
+    "success_rate": gettext_lazy("调解成功率"),
+    "performance_due": gettext_lazy("应履行协议"),
+    "performed": gettext_lazy("已履行协议"),
+    "performance_rate": gettext_lazy("协议履行率"),
+    "closed": gettext_lazy("办结"),
+    "closed_within_limits": gettext_lazy("按期办结"),
+    "on_time_rate": gettext_lazy("按期办结率"),
+    "closed_inside": gettext_lazy("街道内化解"),
+    "not_handed_up_rate": gettext_lazy("矛盾不上交率"),
+    "criminal_prevented": gettext_lazy("防范民转刑"),
+    "group_prevented": gettext_lazy("化解群体性纠纷"),
+    "judicial_confirmations": gettext_lazy("司法确认"),
+    "agreement_amount": gettext_lazy("协议涉及金额(元)"),
+    "incidents": gettext_lazy("不到位情形"),
+    "cards": gettext_lazy("三色牌"),
+    "open_at_end": gettext_lazy("期末在办"),
+}
+
+
+__all__ = [
+    "Filters",
+    "NO_FILTERS",
+    "Rate",
+    "Figures",
+    "Summary",
+    "TrendPoint",
+    "HotspotRow",
+    "Hotspots",
+    "Statistics",
+    "statistics",
+    "summary",
+    "breakdown",
+    "monthly_trend",
+    "hotspots",
+    "subdistrict_cases",
+    "mediation_success_rate",
+    "agreement_performance_rate",
+    "on_time_closure_rate",
+    "not_handed_up_rate",
+    "register_counter",
+    "format_rate",
+    "format_count",
+    "format_amount",
+    "FIGURE_LABELS",
+    "GROUP_LABELS",
+    "COUNTER_NOTES",
+    "DASH",
+]
