@@ -8,5 +8,6 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("jiefen.documents.urls")),
+    path("cases/<int:pk>/mediation/", include("jiefen.mediation.urls")),
     path("", include("jiefen.web.urls")),
 ]

@@ -7,4 +7,11 @@ class MediationConfig(AppConfig):
     verbose_name = _("人民调解")
 
     def ready(self):
+        from jiefen.web.panels import CasePanel, register_case_panel
+
         from . import preconditions  # noqa: F401  registers the law's checks on lifecycle steps
+        from . import timeline
+        from .panel import panel_context
+
+        timeline.register()
+        register_case_panel(CasePanel(key="mediation", template="mediation/panel.html", context=panel_context, order=20))
