@@ -18,18 +18,38 @@ logger = logging.getLogger(__name__)
 class Duty:
     name: str
     interval: timedelta
-    task_path: str  # dotted path of a django-tasks task
+    task_path: str  # dotted path of a django-tasks task (of a plain function when inline)
+    # Run in the scheduler process instead of by a worker: for duties that must work when the
+    # workers are dead or stuck (recovering their tasks), and that take a moment.
+    inline: bool = False
 
     def enqueue(self):
         from django.utils.module_loading import import_string
 
         return import_string(self.task_path).enqueue()
 
+    def start(self):
+        if self.inline:
+            from django.utils.module_loading import import_string
+
+            try:
+                return import_string(self.task_path)()
+            except Exception:  # noqa: BLE001 - one failing duty must not stop the scheduler
+                logger.exception("inline duty %s failed", self.name)
+                return None
+        return self.enqueue()
+
 
 DUTIES = [
     Duty("deadline_sweep", timedelta(hours=1), "jiefen.cases.tasks.deadlines_sweep_task"),
     # Agreement items: reminders before they fall due, overdue marks and incidents (Art. 31).
     Duty("performance_sweep", timedelta(days=1), "jiefen.mediation.tasks.performance_sweep_task"),
+    # The meetings of the current periods (idempotent; hourly, so a new week's 会商 exists
+    # within the hour of Monday starting), and missed or due-soon 督办 tasks.
+    Duty("meetings_schedule", timedelta(hours=1), "jiefen.meetings.tasks.meetings_schedule_task"),
+    Duty("tasks_sweep", timedelta(hours=1), "jiefen.meetings.tasks.tasks_sweep_task"),
+    # Tasks left RUNNING by a worker that died go back to the queue.
+    Duty("worker_recovery", timedelta(minutes=1), "jiefen.scheduler.recovery.worker_recovery_duty", inline=True),
 ]
 
 
@@ -60,7 +80,7 @@ def scheduler_tick(now: datetime | None = None, *, claimer: str = "") -> list[st
     started = []
     for duty in DUTIES:
         if duty_claim(duty, now, claimer=claimer):
-            duty.enqueue()
+            duty.start()
             started.append(duty.name)
             logger.info("duty %s enqueued", duty.name)
     return started

@@ -18,3 +18,22 @@ class PeriodicDuty(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class WorkerHeartbeat(models.Model):
+    """A running `run_worker` process. It refreshes `last_seen_at` every few seconds from a
+    thread of its own; a row that stops being refreshed belongs to a worker that died (killed,
+    out of memory, machine lost), and the tasks it was running are handed back to the queue."""
+
+    worker_id = models.CharField(_("工作进程标识"), max_length=64, unique=True)
+    hostname = models.CharField(_("主机"), max_length=100, blank=True)
+    pid = models.PositiveIntegerField(_("进程号"), null=True, blank=True)
+    started_at = models.DateTimeField(_("启动时间"))
+    last_seen_at = models.DateTimeField(_("最近心跳"), db_index=True)
+
+    class Meta:
+        verbose_name = _("后台工作进程")
+        verbose_name_plural = _("后台工作进程")
+
+    def __str__(self):
+        return f"{self.worker_id} ({self.hostname}:{self.pid})"
