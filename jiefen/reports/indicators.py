@@ -28,12 +28,13 @@ moment lies in [period.start, period.end])
                            escalated and ended again counts once per mediation concluded.
 调解成功率 success rate      agreements ÷ (agreements + terminations).
 协议履行率 performance rate  agreements fully performed ÷ agreements whose performance date
-                           (Case.performance_due) falls on or before the period end; "fully
-                           performed" = the ``confirm_performed`` transition happened before the
-                           period ended. Judged as of the period end, so a later report on the
-                           same period gives the same figure. (The mediation app's
-                           ``confirm_performed`` precondition is what ties this to every
-                           PerformanceItem of the agreement being performed.)
+                           (Case.performance_due: the latest item's due date) falls on or before
+                           the period end. "Fully performed" = every item of the effective
+                           agreement performed (PerformanceItem.performed_on) on or before the
+                           period end; for a case without agreement items, the
+                           ``confirm_performed`` transition before the period ended. Judged as
+                           of the period end. One agreement per case (a case has at most one
+                           effective agreement).
 办结 closed                 ``archive`` in the period (Case.closed_at).
 按期办结率 on-time rate      closed with Case.closed_within_limits ÷ closed (stamped at archive:
                            no missed-limit incident, not overdue).
@@ -358,15 +359,60 @@ def _measure(cases: QuerySet, period: Period, by: str | None, measures: Iterable
                 slot[name] = slot.get(name, 0) + value
 
     measures = set(measures)
+    # Everything counted on the case rows themselves goes into one query: each figure is a
+    # conditional count over the union of the rows any of them needs.
+    aggregates, wanted = {}, Q(pk__in=[])
     if NEW in measures:
+        registered = Q(created_at__gte=start, created_at__lt=end)
+        wanted |= registered
+        aggregates.update(
+            c_new_cases=Count("id", filter=registered),
+            c_screening_found=Count("id", filter=registered & Q(channel=Channel.GRID_SCREENING)),
+        )
+    if OUTCOMES in measures:
+        # Imported cases have no lifecycle events: their outcome is on the case.
+        imported = Q(imported=True, concluded_at__gte=start, concluded_at__lt=end)
+        agreed = imported & ~Q(agreement_form="")
+        wanted |= imported
+        aggregates.update(
+            c_imported_agreements=Count("id", filter=agreed),
+            c_imported_terminations=Count("id", filter=imported & Q(agreement_form="")),
+            c_imported_criminal=Count("id", filter=agreed & Q(criminal_risk=True)),
+            c_imported_group=Count("id", filter=agreed & Q(is_group=True)),
+            c_imported_amount=Sum("amount_in_dispute", filter=agreed),
+        )
+    if CLOSURES in measures:
+        closed = Q(state=CaseState.ARCHIVED, closed_at__gte=start, closed_at__lt=end)
+        wanted |= closed
+        aggregates.update(
+            c_closed=Count("id", filter=closed),
+            c_closed_within_limits=Count("id", filter=closed & Q(closed_within_limits=True)),
+            c_closed_inside=Count("id", filter=closed & Q(closed_inside_subdistrict=True)),
+        )
+    if PERFORMANCE in measures:
+        due = ~Q(agreement_form="") & Q(performance_due__lte=period.end)
+        wanted |= due
+        aggregates.update(
+            c_performance_due=Count("id", filter=due),
+            c_performed=Count("id", filter=due & _performed_by(period.end, end)),
+        )
+    if OPEN in measures:
+        still_open = Q(created_at__lt=end) & (Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+        wanted |= still_open
+        aggregates.update(c_open_at_end=Count("id", filter=still_open))
+    if aggregates:
         merge(
-            _grouped(
-                cases.filter(created_at__gte=start, created_at__lt=end),
-                by,
-                "",
-                new_cases=Count("id"),
-                screening_found=Count("id", filter=Q(channel=Channel.GRID_SCREENING)),
-            )
+            _grouped(cases.filter(wanted), by, "", **aggregates),
+            # Aggregates are prefixed: an alias equal to a field name (performance_due,
+            # closed_within_limits) would shadow the field inside the other filters.
+            {
+                "c_imported_agreements": "agreements",
+                "c_imported_terminations": "terminations",
+                "c_imported_criminal": "criminal_prevented",
+                "c_imported_group": "group_prevented",
+                "c_imported_amount": "agreement_amount",
+                **{f"c_{name}": name for name in COUNT_FIELDS},
+            },
         )
     if OUTCOMES in measures:
         agreed = Q(action=AGREE)
@@ -382,41 +428,6 @@ def _measure(cases: QuerySet, period: Period, by: str | None, measures: Iterable
                 criminal_prevented=Count("id", filter=agreed & Q(case__criminal_risk=True)),
                 group_prevented=Count("id", filter=agreed & Q(case__is_group=True)),
                 agreement_amount=Sum("case__amount_in_dispute", filter=agreed),
-            )
-        )
-        imported_agreed = ~Q(agreement_form="")
-        merge(
-            _grouped(
-                cases.filter(imported=True, concluded_at__gte=start, concluded_at__lt=end),
-                by,
-                "",
-                agreements=Count("id", filter=imported_agreed),
-                terminations=Count("id", filter=Q(agreement_form="")),
-                criminal_prevented=Count("id", filter=imported_agreed & Q(criminal_risk=True)),
-                group_prevented=Count("id", filter=imported_agreed & Q(is_group=True)),
-                agreement_amount=Sum("amount_in_dispute", filter=imported_agreed),
-            )
-        )
-    if CLOSURES in measures:
-        merge(
-            _grouped(
-                cases.filter(state=CaseState.ARCHIVED, closed_at__gte=start, closed_at__lt=end),
-                by,
-                "",
-                closed=Count("id"),
-                closed_within_limits=Count("id", filter=Q(closed_within_limits=True)),
-                closed_inside=Count("id", filter=Q(closed_inside_subdistrict=True)),
-            )
-        )
-    if PERFORMANCE in measures:
-        performed_event = CaseEvent.objects.filter(case=OuterRef("pk"), kind=EventKind.TRANSITION, action=PERFORMED, at__lt=end)
-        merge(
-            _grouped(
-                cases.exclude(agreement_form="").filter(performance_due__lte=period.end),
-                by,
-                "",
-                performance_due=Count("id"),
-                performed=Count("id", filter=Q(Exists(performed_event)) | Q(imported=True, closed_at__lt=end)),
             )
         )
     if CONFIRMATIONS in measures:
@@ -447,16 +458,27 @@ def _measure(cases: QuerySet, period: Period, by: str | None, measures: Iterable
             merge(found)
         else:
             merge(_grouped(incidents, by, "case__", incidents=Count("id")))
-    if OPEN in measures:
-        merge(
-            _grouped(
-                cases.filter(created_at__lt=end).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end)),
-                by,
-                "",
-                open_at_end=Count("id"),
-            )
-        )
     return out
+
+
+def _performed_by(last_day: date, end: datetime) -> Q:
+    """A case's agreement counts as fully performed by `last_day` when:
+    - it has an effective agreement with items (the mediation app): every item was performed
+      on or before that day (PerformanceItem.performed_on, the day it really happened);
+    - it has none (cases from before the agreement register): the ``confirm_performed``
+      transition was taken before the period ended;
+    - it was imported from a historical ledger: it had been archived by then (an archived case
+      with an agreement has been performed — the lifecycle allows nothing else)."""
+    from jiefen.mediation.models import ItemStatus, PerformanceItem
+
+    items = PerformanceItem.objects.filter(agreement__case=OuterRef("pk"), agreement__effective_at__isnull=False)
+    unperformed = items.exclude(status=ItemStatus.PERFORMED, performed_on__lte=last_day)
+    event = CaseEvent.objects.filter(case=OuterRef("pk"), kind=EventKind.TRANSITION, action=PERFORMED, at__lt=end)
+    return (
+        (Q(Exists(items)) & ~Q(Exists(unperformed)))
+        | (~Q(Exists(items)) & Q(Exists(event)))
+        | Q(imported=True, closed_at__lt=end)
+    )
 
 
 def _figures(cls, values: dict, **extra):
