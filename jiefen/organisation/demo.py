@@ -244,6 +244,12 @@ RETURN_VISITS = [
     "回访时申请人表示款项已全部收到，对调解工作满意。",
     "网格员陪同回访，双方已和好，协议内容全部落实。",
 ]
+AGREEMENT_DUTIES = [
+    "恢复原状并当面赔礼道歉",
+    "拆除越界搭建部分，恢复原界址",
+    "疏通排水设施并承担维修费用",
+    "按约定分摊费用并书面确认",
+]
 RECURRENCES = [
     "协议履行后，双方因同一事项再次发生争执。",
     "被申请人未按约定持续履行，纠纷再次发生。",
@@ -1037,12 +1043,18 @@ class _Replay:
     def __init__(self, builder: _Builder, plans):
         self.b = builder
         self.rng = random.Random(SEED + 1)
+        self.agreement_rng = random.Random(SEED + 2)
         self.plans = {plan.key: plan for plan in plans}
         self.cases = {}
         self.clock = _Clock()
 
     def run(self):
-        from jiefen.cases.deadlines import deadlines_sweep
+        from jiefen.cases.deadlines import deadlines_sweep as deadline_sweep
+        from jiefen.mediation.services.agreements import performance_sweep
+
+        def deadlines_sweep(today=None):
+            deadline_sweep(today=today)
+            performance_sweep(today=today)
 
         steps = sorted(
             (moment, plan.key, index) for plan in self.plans.values() for index, moment in enumerate(plan.times)
@@ -1091,6 +1103,11 @@ class _Replay:
         actor, kwargs = self.arguments(action, case, plan, today)
         if action == "start_mediation":
             self.prepare_mediation(case, actor)
+        if action == "start_performance":
+            self.perform_early_items(case, actor, today)
+        if action in ("reach_agreement", "confirm_performed", "record_return_visit"):
+            self.cases[plan.key] = self.agreement_step(action, case, actor, today, kwargs, plan)
+            return
         self.cases[plan.key] = case_transition(
             case_id=case.id, action=action, actor=actor, expected_version=case.version, today=today, **kwargs
         )
@@ -1111,6 +1128,110 @@ class _Replay:
             if party.pk not in latest or latest[party.pk].decision != ConsentDecision.CONSENT:
                 method = "书面申请" if party.role == "applicant" else "当面口头表示"
                 consent_record(case_id=case.id, party_id=party.pk, decision=ConsentDecision.CONSENT, actor=actor, method=method)
+
+    def agreement_step(self, action, case, actor, today, kwargs, plan):
+        """达成协议, 已履行 and 已回访 are taken by the agreement and aftercare services: a drafted
+        agreement with its items signed by everyone (or an oral one registered), every item
+        performed, a return visit; some agreements are also confirmed by the 人民法庭."""
+        from jiefen.cases.models import AgreementForm, Case, PartyKind
+        from jiefen.mediation.models import ItemStatus, PerformanceFinding, Satisfaction, SignerKind, SignMethod
+        from jiefen.mediation.services import aftercare, agreements
+
+        rng = self.agreement_rng
+        parties = list(case.parties.order_by("id"))
+        applicant, respondent = parties[0], parties[-1]
+        if action == "reach_agreement":
+            form, due = kwargs["agreement_form"], kwargs["performance_due"]
+            place = case.address if form == AgreementForm.WRITTEN else ""
+            amount = f"{case.amount_in_dispute:,.0f}" if case.amount_in_dispute else ""
+            main = {
+                "what": "向%(a)s支付%(amount)s元" % {"a": applicant.name, "amount": amount} if amount else rng.choice(AGREEMENT_DUTIES),
+                "obligor_party_id": respondent.pk,
+                "how": rng.choice(["银行转账", "现金当面支付", "自行组织施工", "分两次支付"]) if amount else "自行履行，调解员现场见证",
+                "due_date": due,
+                "place": place,
+            }
+            items = [main]
+            # An apology first, made good when performance starts (see perform_early_items).
+            if form == AgreementForm.WRITTEN and "start_performance" in plan.actions and (due - today).days > 3 and rng.random() < 0.5:
+                items.insert(0, {
+                    "what": "当面向%(a)s赔礼道歉" % {"a": applicant.name}, "obligor_party_id": respondent.pk,
+                    "how": "当面口头道歉", "due_date": today + timedelta(days=rng.randint(2, (due - today).days - 1)), "place": place,
+                })
+            agreement = agreements.agreement_draft(
+                case_id=case.id, actor=actor, form=form, facts=case.description,
+                matters_in_dispute="%(title)s的责任承担与解决方式" % {"title": case.title},
+                responsibilities="经调查，%(b)s对纠纷的发生负主要责任，%(a)s负次要责任。" % {"a": applicant.name, "b": respondent.name},
+                terms="双方自愿达成如下协议：%(what)s；双方今后互谅互让，不再因此事发生争执。" % {"what": main["what"]},
+                items=items, today=today,
+            )
+            if form == AgreementForm.ORAL:
+                agreements.agreement_register_oral(agreement_id=agreement.id, actor=actor)
+            else:
+                for party in parties:
+                    method = SignMethod.SEAL if party.kind == PartyKind.ORGANISATION else rng.choice([SignMethod.SIGNATURE, SignMethod.SIGNATURE, SignMethod.FINGERPRINT])
+                    agreements.agreement_sign(agreement_id=agreement.id, actor=actor, signer_kind=SignerKind.PARTY, party_id=party.pk, method=method)
+                agreements.agreement_sign(agreement_id=agreement.id, actor=actor, signer_kind=SignerKind.MEDIATOR, method=SignMethod.SIGNATURE)
+                agreements.agreement_sign(agreement_id=agreement.id, actor=actor, signer_kind=SignerKind.COMMITTEE_SEAL, method=SignMethod.SEAL)
+        elif action == "confirm_performed":
+            agreement = agreements.effective_agreement(case)
+            self.judicial_confirmation(case, agreement, actor, today)
+            for item in agreement.items.exclude(status=ItemStatus.PERFORMED).order_by("due_date", "id"):
+                agreements.performance_item_mark(item_id=item.id, actor=actor, performed_on=today, today=today)
+        else:
+            self.court_decides(case, actor, today)
+            satisfaction = rng.choices([Satisfaction.SATISFIED, Satisfaction.FAIRLY, Satisfaction.DISSATISFIED], weights=[75, 20, 5])[0]
+            aftercare.return_visit_record(
+                case_id=case.id, actor=actor, party_id=rng.choice(parties).pk, visited_on=today,
+                method=rng.choice(aftercare.METHODS[:3]), performance=PerformanceFinding.PERFORMED, satisfaction=satisfaction,
+                measures=kwargs.get("reason", ""), today=today,
+            )
+        return Case.objects.get(pk=case.id)
+
+    def judicial_confirmation(self, case, agreement, actor, today):
+        """A few written agreements are jointly taken to the 人民法庭 for confirmation (Art. 33)."""
+        from jiefen.mediation.services import agreements
+
+        rng = self.agreement_rng
+        if agreement.form != "written" or case.dispute_type.is_personal_status or rng.random() > 0.25:
+            return
+        effective = timezone.localtime(agreement.effective_at).date()
+        applied = effective + timedelta(days=rng.randint(1, 12))
+        if applied > today:
+            return
+        agreements.judicial_confirmation_apply(
+            agreement_id=agreement.id, actor=actor, court_id=self.b.tribunal.id, applied_on=applied,
+            applicant_party_ids=list(case.parties.values_list("id", flat=True)), today=today,
+        )
+
+    def court_decides(self, case, actor, today):
+        """By the return visit the 人民法庭 has usually accepted and ruled on the application."""
+        from jiefen.mediation.models import ConfirmationOutcome, JudicialConfirmation
+        from jiefen.mediation.services import agreements
+
+        confirmation = JudicialConfirmation.objects.filter(agreement__case=case, outcome=ConfirmationOutcome.PENDING).first()
+        if confirmation is None:
+            return
+        rng = self.agreement_rng
+        accepted = confirmation.applied_on + timedelta(days=rng.choice([1, 2, 3, 3, 5]))
+        if accepted > today:
+            return
+        decided = accepted + timedelta(days=rng.randint(5, 17))
+        done = decided <= today
+        agreements.judicial_confirmation_update(
+            confirmation_id=confirmation.id, actor=actor, accepted_on=accepted, decided_on=decided if done else None,
+            outcome=ConfirmationOutcome.CONFIRMED if done else ConfirmationOutcome.PENDING,
+            ruling_number=f"（{decided.year}）川1028民特{rng.randint(10, 400)}号" if done else "", today=today,
+        )
+
+    def perform_early_items(self, case, actor, today):
+        from jiefen.mediation.models import ItemStatus
+        from jiefen.mediation.services import agreements
+
+        agreement = agreements.effective_agreement(case)
+        items = list(agreement.items.filter(status=ItemStatus.PENDING).order_by("due_date", "id")) if agreement else []
+        for item in items[:-1]:  # the last falls due with the agreement's performance date
+            agreements.performance_item_mark(item_id=item.id, actor=actor, performed_on=today, today=today)
 
     def arguments(self, action, case, plan, today):
         from jiefen.cases.models import AgreementForm
@@ -1194,6 +1315,10 @@ def demo_reset() -> dict:
         )
         counts = {"cases": cases.count(), "people": len(person_ids), "users": len(user_ids)}
         Notification.objects.filter(Q(case__in=cases) | Q(user_id__in=user_ids)).delete()
+        from jiefen.mediation.models import PerformanceItem, ReturnVisit
+
+        PerformanceItem.objects.filter(agreement__case__in=cases).delete()
+        ReturnVisit.objects.filter(case__in=cases).delete()
         Incident.objects.filter(Q(case__in=cases) | Q(unit__in=units)).delete()
         with connection.cursor() as cursor:
             cursor.execute(
