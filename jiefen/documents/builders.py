@@ -116,9 +116,11 @@ def party_rows(parties, *, full: bool) -> list:
     rows = []
     for party in parties:
         sex, birth = id_facts(party.id_number) if party.kind == PartyKind.PERSON else (None, None)
-        name = party.name + (f"（{sex}，{cn_date(birth)}出生）" if sex else "")
+        # A masked form hides the birth date the masked identity number hides.
+        facts = (f"{sex}，{cn_date(birth)}出生" if full else sex) if sex else ""
+        name = party.name + (f"（{facts}）" if facts else "")
         rows.append([label(party.get_role_display()), value(name), label("联系电话"), value(show_phone(party.phone) or "—")])
-        id_label = "公民身份号码" if party.kind == PartyKind.PERSON else "统一社会信用代码"
+        id_label = "身份证号码" if party.kind == PartyKind.PERSON else "信用代码"
         rows.append([label(id_label), value(show_id(party.id_number) or "—"), label("住址"), value(party.address or "—")])
         if party.representative_name:
             who = "法定代表人" if party.kind == PartyKind.ORGANISATION else "委托代理人"
@@ -126,6 +128,15 @@ def party_rows(parties, *, full: bool) -> list:
                 [label(who), value(party.representative_name), label("联系电话"), value(show_phone(party.representative_phone) or "—")]
             )
     return rows
+
+
+def case_place(case) -> str:
+    """村(社区)、小区 and address, without repeating a name the address already starts with."""
+    address = case.address or ""
+    if address.startswith(case.village.name):
+        return address
+    compound = case.compound.name if case.compound_id and case.compound.name not in address else ""
+    return case.village.name + compound + address
 
 
 def party_names(parties) -> str:
@@ -221,13 +232,13 @@ def build_application(case: Case, ref: int) -> Draft:
     )
     blocks.append(Heading("事实和理由"))
     blocks += body(case.description)
-    blocks.append(Paragraph(f"纠纷发生地：{case.village.name}{case.address}。"))
+    blocks.append(Paragraph(f"纠纷发生地：{case_place(case)}。"))
     if case.amount_in_dispute is not None:
         blocks.append(Paragraph(f"争议金额：人民币{case.amount_in_dispute}元。"))
     blocks.append(Paragraph("申请人自愿申请人民调解，并保证所陈述的事实真实。"))
     blocks.append(Paragraph("此致", "plain"))
     blocks.append(Paragraph(committee, "plain"))
-    blocks.append(Signatures([SignatureLine("申请人（签名、盖章或按指印）", p.name) for p in appl]))
+    blocks.append(Signatures([SignatureLine("申请人", p.name) for p in appl], note="（申请人签名、盖章或者按指印）"))
     return Draft("人民调解申请书", "", on, blocks)
 
 
@@ -248,7 +259,7 @@ def build_acceptance(case: Case, ref: int) -> Draft:
         decision = f"不予受理。理由：{rejected.reason}。已告知当事人可通过以下途径解决：{case.rejection_pointed_to or rejected.data.get('pointed_to', '')}。"
     else:
         decision = f"同意受理，由{case.assigned_unit.name}（{case.get_tier_display()}）承办。"
-    place = case.village.name + (case.compound.name if case.compound_id else "") + case.address
+    place = case_place(case)
     rows = [
         [label("案件编号"), value(case.number), label("登记日期"), value(cn_date(local_date(case.created_at)))],
         [label("纠纷简题"), value(case.title, 3)],
@@ -291,7 +302,7 @@ def build_rejection(case: Case, ref: int) -> Draft:
         Paragraph(f"你（们）可以通过以下途径解决该纠纷：{pointed}。"),
         Paragraph("特此告知。"),
         Closing(committee, on),
-        Signatures([SignatureLine("当事人签收（签名）", p.name) for p in parties]),
+        Signatures([SignatureLine(p.get_role_display(), p.name) for p in parties], note="当事人签收："),
     ]
     return Draft("不予受理告知书", committee, on, blocks)
 
@@ -346,7 +357,7 @@ def build_rights_notice(case: Case, ref: int) -> Draft:
     blocks += [
         Paragraph(f"告知方式：{notice.method}。告知人：{person_name(notice.served_by)}。告知时间：{cn_date(on)}。"),
         Closing(committee, on),
-        Signatures([SignatureLine("以上内容已知悉。当事人（签名）", p.name) for p in parties]),
+        Signatures([SignatureLine(p.get_role_display(), p.name) for p in parties], note="以上告知内容已知悉。当事人签名："),
     ]
     return Draft("人民调解权利义务告知书", committee, on, blocks)
 
@@ -406,8 +417,9 @@ def build_mediation_record(case: Case, ref: int) -> Draft:
         FormTable(rows),
         Paragraph("以上记录已向当事人宣读（或交其阅读），与所述一致。", "note"),
         Signatures(
-            [SignatureLine("当事人（签名）", p.name) for p in parties]
-            + [SignatureLine("调解员（签名）", mediator_names(case, record)), SignatureLine("记录人（签名）", person_name(record.recorded_by))]
+            [SignatureLine(p.get_role_display(), p.name) for p in parties]
+            + [SignatureLine("调解员", mediator_names(case, record)), SignatureLine("记录人", person_name(record.recorded_by))],
+            note="（当事人签名或者按指印，调解员、记录人签名）",
         ),
     ]
     return Draft("人民调解记录", committee_name(case), on, blocks, label=cn_date(on))
@@ -417,15 +429,22 @@ def build_mediation_record(case: Case, ref: int) -> Draft:
 
 
 def agreement_refs(form):
+    """The agreements that count: those in effect, and the latest draft while it awaits signing
+    (an earlier draft replaced by a new one is no document of the case)."""
+
     def refs(case):
-        return list(case.agreements.filter(form=form).order_by("id").values_list("id", flat=True))
+        rows = list(case.agreements.order_by("id").values_list("id", "form", "effective_at"))
+        latest = rows[-1][0] if rows else None
+        return [pk for pk, kind, effective in rows if kind == form and (effective is not None or pk == latest)]
 
     return refs
 
 
 def _agreement(case, ref, form, name):
     agreement = (
-        case.agreements.filter(pk=ref, form=form).select_related("committee", "mediator").first() if ref else None
+        case.agreements.filter(pk=ref, form=form).select_related("committee", "mediator").first()
+        if ref in agreement_refs(form)(case)
+        else None
     )
     if agreement is None:
         what = "书面调解协议" if form == AgreementForm.WRITTEN else "口头调解协议"
@@ -443,7 +462,7 @@ def performance_table(agreement) -> GridTable | None:
         [str(i), item.what, item.obligor.name, item.how, cn_date(item.due_date) + "前", item.place or "—"]
         for i, item in enumerate(items, 1)
     ]
-    return GridTable(["序号", "履行事项", "履行人", "履行方式", "履行期限", "履行地点"], rows, (7, 29, 12, 20, 17, 15))
+    return GridTable(["序号", "履行事项", "履行人", "履行方式", "履行期限", "履行地点"], rows, (9, 28, 11, 20, 17, 15))
 
 
 def performance_sentences(agreement) -> list[str]:
@@ -468,13 +487,13 @@ def build_agreement(case: Case, ref: int) -> Draft:
     blocks += body("争议事项：" + agreement.matters_in_dispute)
     if agreement.responsibilities:
         blocks += body("各方责任：" + agreement.responsibilities)
-    blocks.append(Heading("二、经人民调解委员会主持调解，当事人自愿达成如下协议"))
+    blocks.append(Heading("二、协议内容"))
+    blocks.append(Paragraph("经人民调解委员会主持调解，当事人自愿达成如下协议："))
     blocks += body(agreement.terms)
     blocks.append(Heading("三、履行方式、时限和地点"))
     table = performance_table(agreement)
     if table is not None:
         blocks.append(table)
-        blocks += [Paragraph(text) for text in performance_sentences(agreement)]
     elif case.performance_due:
         blocks.append(Paragraph(f"当事人按上述协议内容，于{cn_date(case.performance_due)}前履行完毕。"))
     else:
@@ -487,10 +506,12 @@ def build_agreement(case: Case, ref: int) -> Draft:
     if not case.dispute_type.is_personal_status:
         blocks.append(Paragraph("双方当事人认为有必要的，可以自本协议生效之日起三十日内共同向人民法院申请司法确认。"))
     blocks.append(Paragraph(f"本协议一式{agreement.copies}份，当事人各执一份，人民调解委员会留存一份。"))
+    blocks.append(Paragraph("（以下无正文）", "plain"))
     blocks.append(
         Signatures(
-            [SignatureLine("当事人（签名、盖章或按指印）", p.name) for p in parties]
-            + [SignatureLine("人民调解员（签名）", person_name(agreement.mediator))]
+            [SignatureLine(p.get_role_display(), p.name) for p in parties]
+            + [SignatureLine("人民调解员", person_name(agreement.mediator))],
+            note="（当事人签名、盖章或者按指印，人民调解员签名）",
         )
     )
     blocks.append(Closing(committee, signature_date(agreement)))
@@ -525,6 +546,14 @@ def build_oral_agreement(case: Case, ref: int) -> Draft:
 # ---------------------------------------------------------------- 终止调解告知书
 
 
+# Art. 26: arbitration, administrative and judicial routes, in the order of the law's words.
+ROUTES = {
+    "arbitration": "仲裁途径：属于劳动争议、农村土地承包经营纠纷，或者当事人之间有仲裁协议的，可以依法向有管辖权的仲裁机构申请仲裁",
+    "administrative": "行政途径：属于行政机关职权范围的，可以依法请求有关行政机关处理",
+    "litigation": "司法途径：可以依法向有管辖权的人民法院提起诉讼",
+}
+
+
 def termination_refs(case):
     return [event.id for event in transition_events(case, "terminate")]
 
@@ -548,20 +577,25 @@ def build_termination(case: Case, ref: int) -> Draft:
             + f"依法进行了调解。因{event.reason}，调解不成。根据《中华人民共和国人民调解法》第二十六条的规定，本委员会决定终止调解。"
         ),
         Paragraph("你们可以依法通过以下途径维护自己的权利："),
-        Paragraph("（一）仲裁途径：属于劳动争议、农村土地承包经营纠纷，或者当事人之间有仲裁协议的，可以依法向有管辖权的仲裁机构申请仲裁；"),
-        Paragraph("（二）行政途径：属于行政机关职权范围的，可以依法请求有关行政机关处理；"),
-        Paragraph("（三）司法途径：可以依法向有管辖权的人民法院提起诉讼。"),
     ]
+    # The routes the parties were told of are on the termination event (all three unless chosen).
+    told = [route for route in ROUTES if route in (event.data.get("routes_told") or ROUTES)]
+    numerals = "一二三"
+    for index, route in enumerate(told):
+        ending = "。" if index == len(told) - 1 else "；"
+        blocks.append(Paragraph(f"（{numerals[index]}）{ROUTES[route]}{ending}"))
     later = [e for e in transition_events(case, "refer_out") + transition_events(case, "hand_up") if e.id > event.id]
     if later:
         where = later[0].data.get("referred_to") or case.referred_to
-        route = later[0].data.get("route")
-        route_label = {"litigation": "诉讼", "arbitration": "仲裁", "administrative": "行政处理"}.get(route, "")
-        blocks.append(Paragraph(f"本纠纷已{'按' + route_label + '途径' if route_label else ''}移送（上交）{where}处理。"))
+        if later[0].action == "hand_up":
+            blocks.append(Paragraph(f"本纠纷已上交{where}处理。"))
+        else:
+            route_label = {"litigation": "诉讼", "arbitration": "仲裁", "administrative": "行政处理"}.get(later[0].data.get("route"), "")
+            blocks.append(Paragraph(f"本纠纷已{'按' + route_label + '途径' if route_label else ''}移送{where}处理。"))
     blocks += [
         Paragraph("特此告知。"),
         Closing(committee, on),
-        Signatures([SignatureLine("当事人签收（签名）", p.name) for p in parties]),
+        Signatures([SignatureLine(p.get_role_display(), p.name) for p in parties], note="当事人签收："),
     ]
     return Draft("终止人民调解告知书", committee, on, blocks)
 
@@ -674,7 +708,7 @@ def build_closing_report(case: Case, ref: int) -> Draft:
     ]
     blocks = [
         FormTable(rows),
-        Signatures([SignatureLine("承办调解员（签名）", person_name(case.mediator)), SignatureLine("人民调解委员会主任（签名）")]),
+        Signatures([SignatureLine("承办调解员（签名）", person_name(case.mediator)), SignatureLine("调委会主任（签名）")]),
     ]
     return Draft("人民调解结案报告表", committee_name(case, agreement), on, blocks)
 
@@ -734,7 +768,7 @@ def build_judicial_confirmation(case: Case, ref: int) -> Draft:
     blocks.append(Paragraph("此致", "plain"))
     blocks.append(Paragraph(confirmation.court.name, "plain"))
     blocks.append(Paragraph(f"附：调解协议书一份（{agreement_number}）；申请人身份证明材料各一份。", "plain"))
-    blocks.append(Signatures([SignatureLine("申请人（签名、盖章或按指印）", p.name) for p in applicants_]))
+    blocks.append(Signatures([SignatureLine("申请人", p.name) for p in applicants_], note="（申请人签名、盖章或者按指印）"))
     blocks.append(Paragraph(cn_date(confirmation.applied_on), "right"))
     return Draft("司法确认申请书", "", confirmation.applied_on, blocks)
 

@@ -53,7 +53,7 @@ class FormTable:
     """A form grid of `columns` columns; each row's cells' spans add up to `columns`."""
 
     rows: list
-    widths: tuple = (18, 32, 18, 32)  # per cent of the text width
+    widths: tuple = (19, 31, 19, 31)  # per cent of the text width
     kind: ClassVar[str] = "form"
 
     @property
@@ -85,6 +85,7 @@ class SignatureLine:
 @dataclass
 class Signatures:
     lines: list
+    note: str = ""  # printed above the lines, e.g. （当事人签名、盖章或者按指印）
     kind: ClassVar[str] = "signatures"
 
 
@@ -135,6 +136,7 @@ class Document:
                 for row in block.rows:
                     yield from row
             elif block.kind == "signatures":
+                yield block.note
                 for line in block.lines:
                     yield line.label
                     yield line.name

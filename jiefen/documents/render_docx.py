@@ -161,7 +161,7 @@ def _form(docx, block, fonts):
             align = WD_ALIGN_PARAGRAPH.CENTER if cell.label else WD_ALIGN_PARAGRAPH.LEFT
             _cell_text(target, cell.text, family=fonts["body"], size=FORM_PT, align=align, line=20)
             if cell.tall:
-                word_row.height = Mm(36)
+                word_row.height = Mm(26)
                 word_row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
             column += cell.span
     _after_table(docx)
@@ -185,10 +185,15 @@ def _grid(docx, block, fonts):
 def _signatures(docx, block, fonts):
     spacer = docx.add_paragraph()
     _spacing(spacer, line=14)
+    if block.note:
+        paragraph = docx.add_paragraph()
+        _spacing(paragraph, line=24, size=SIGN_PT)
+        paragraph.paragraph_format.keep_with_next = True
+        _run(paragraph, block.note, family=fonts["body"], size=SIGN_PT)
     table = docx.add_table(rows=len(block.lines), cols=3)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _borders(table._tbl.tblPr, on=False)
-    _widths(table, (47, 25, 28))
+    _widths(table, (34, 36, 30))
     for row, line in zip(table.rows, block.lines):
         row.height = Mm(11)
         row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
