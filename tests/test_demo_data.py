@@ -128,6 +128,24 @@ def test_cases_cover_every_state_and_category(demo):
     assert Notification.objects.filter(case__in=cases).exists()
 
 
+def test_cases_that_reached_agreement_are_complete(demo):
+    from jiefen.mediation.models import ConfirmationOutcome, ItemStatus, JudicialConfirmation, PerformanceItem, ReturnVisit
+
+    cases = Case.objects.filter(subdistrict=demo.subdistrict)
+    agreed = cases.exclude(agreement_form="")
+    assert agreed.count() > 100
+    assert not agreed.exclude(agreements__effective_at__isnull=False).exists()  # every one has an effective agreement
+    items = PerformanceItem.objects.filter(agreement__case__in=agreed)
+    assert not agreed.exclude(agreements__items__isnull=False).exists()
+    performed = agreed.filter(state__in=[CaseState.PERFORMED, CaseState.VISITED, CaseState.ARCHIVED])
+    assert not items.filter(agreement__case__in=performed).exclude(status=ItemStatus.PERFORMED).exists()
+    visited = agreed.filter(state__in=[CaseState.VISITED, CaseState.ARCHIVED])
+    assert not visited.exclude(return_visits__isnull=False).exists()
+    assert ReturnVisit.objects.filter(case__in=visited).count() >= visited.count()
+    assert items.filter(status=ItemStatus.OVERDUE).exists()
+    assert JudicialConfirmation.objects.filter(agreement__case__in=agreed, outcome=ConfirmationOutcome.CONFIRMED).count() >= 5
+
+
 def test_cases_spread_over_the_last_year_with_real_timelines(demo):
     cases = Case.objects.filter(subdistrict=demo.subdistrict)
     now = timezone.now()
