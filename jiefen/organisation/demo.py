@@ -1103,6 +1103,8 @@ class _Replay:
         actor, kwargs = self.arguments(action, case, plan, today)
         if action == "start_mediation":
             self.prepare_mediation(case, actor)
+        if action == "archive":
+            self.complete_dossier(case, actor, moment)
         if action == "start_performance":
             self.perform_early_items(case, actor, today)
         if action in ("reach_agreement", "confirm_performed", "record_return_visit"):
@@ -1111,6 +1113,22 @@ class _Replay:
         self.cases[plan.key] = case_transition(
             case_id=case.id, action=action, actor=actor, expected_version=case.version, today=today, **kwargs
         )
+
+    def complete_dossier(self, case, actor, moment):
+        """归档 needs a complete dossier (Art. 27): a case that was mediated has at least one
+        调解记录; write one from the case's conclusion where the story left none."""
+        from jiefen.documents.selectors import checklist_missing, dossier_checklist
+        from jiefen.mediation.models import RecordKind
+        from jiefen.mediation.services.sittings import record_create
+
+        if "mediation_record" in {entry.key for entry in checklist_missing(dossier_checklist(case))}:
+            held = min(case.concluded_at or moment, moment) - timedelta(minutes=30)
+            record_create(
+                case_id=case.id, actor=actor, kind=RecordKind.MEDIATION, held_at=held, place=case.assigned_unit.name,
+                participants="、".join(p.name for p in case.parties.all()) + "、调解员",
+                statements="调解员听取双方陈述，释法明理，组织双方协商。",
+                result="已达成协议" if case.agreement_form else "未能达成一致",
+            )
 
     def prepare_mediation(self, case, actor):
         """The law's preconditions of mediation: the rights notice served on every party and
