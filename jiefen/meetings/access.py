@@ -92,12 +92,16 @@ def tasks_visible_to(user):
         return SupervisionTask.objects.all()
     if user is None or not user.is_authenticated:
         return SupervisionTask.objects.none()
+    from jiefen.cases.selectors import cases_visible_to
+
+    # Also the tasks about cases the user may see: a mediator follows the 督办 on their case.
     return SupervisionTask.objects.filter(
         Q(subdistrict_id__in=access.reads_subdistrict)
         | Q(owner_id=user.pk)
         | Q(owner_unit_id__in=access.unit_ids)
         | Q(meeting__unit_id__in=access.branch_ids)
-    )
+        | Q(cases__in=cases_visible_to(user))
+    ).distinct()
 
 
 def task_can_act(user, task: SupervisionTask) -> bool:
@@ -135,9 +139,12 @@ def deliberations_visible_to(user):
         return Deliberation.objects.all()
     if user is None or not user.is_authenticated:
         return Deliberation.objects.none()
+    from jiefen.cases.selectors import cases_visible_to
+
     return Deliberation.objects.filter(
         Q(subdistrict_id__in=access.reads_subdistrict)
         | Q(compound_id__in=access.branch_area_ids)
         | Q(village_id__in=access.mediator_village_ids)
         | Q(compound__units__id__in=access.unit_ids)
+        | Q(cases__in=cases_visible_to(user))
     ).distinct()
