@@ -9,5 +9,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("jiefen.documents.urls")),
     path("cases/<int:pk>/mediation/", include("jiefen.mediation.urls")),
+    path("", include("jiefen.meetings.urls")),
     path("", include("jiefen.web.urls")),
 ]
