@@ -1,0 +1,155 @@
+"""The agreement section of the case page: the agreement with its items and signatures (and
+what it still lacks before taking effect), performance, judicial confirmation with the court's
+milestones, return visits; and, for those who handle the case, the forms that record them.
+Also the titles of the section's events on the case timeline."""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jiefen.cases.models import CaseState
+from jiefen.cases.services import user_can_handle
+
+from .forms_agreements import FORMS
+from .models import Agreement, ConfirmationOutcome, ItemStatus, JudicialConfirmation, ReturnVisit, SignerKind
+from .services import aftercare, agreements
+
+SHOWN_FROM = (
+    CaseState.MEDIATING, CaseState.AGREED, CaseState.PERFORMING, CaseState.PERFORMED, CaseState.VISITED, CaseState.ARCHIVED,
+)
+
+
+def _form(request, case, op, row=None):
+    failed = getattr(request, "agreements_failed", None)
+    if failed is not None and failed.op == op and failed.row == row:
+        return failed
+    return FORMS[op](case=case, user=request.user, row=row)
+
+
+def panel_context(request, case):
+    all_agreements = list(
+        Agreement.objects.filter(case=case)
+        .select_related("committee", "mediator", "created_by")
+        .prefetch_related("items__obligor", "signatures__party")
+        .order_by("-id")
+    )
+    if case.state not in SHOWN_FROM and not all_agreements:
+        return None
+    today = timezone.localdate()
+    handler = user_can_handle(request.user, case) and case.state != CaseState.ARCHIVED
+    current = agreements.current_agreement(case) if all_agreements else None
+    confirmations = {
+        c.agreement_id: c
+        for c in JudicialConfirmation.objects.filter(agreement__case=case).select_related("court").prefetch_related("applicants")
+    }
+    rows = []
+    for agreement in all_agreements:
+        confirmation = confirmations.get(agreement.id)
+        items = []
+        for item in agreement.items.all():
+            mark = None
+            if handler and agreement.effective_at and item.status != ItemStatus.PERFORMED and case.state in agreements.PERFORMANCE_STATES:
+                mark = _form(request, case, "mark", item.id)
+            items.append({"item": item, "mark": mark, "due_soon": item.status == ItemStatus.PENDING and item.due_date <= today})
+        signatures = sorted(agreement.signatures.all(), key=lambda s: (s.signer_kind != SignerKind.PARTY, s.signed_at))
+        row = {
+            "agreement": agreement,
+            "is_current": agreement is current or (current and agreement.id == current.id),
+            "items": items,
+            "signatures": signatures,
+            "missing": agreements.missing_signatures(agreement) if agreement.effective_at is None else [],
+            "window_end": agreements.confirmation_window_end(agreement),
+            "confirmation": confirmation,
+            "milestones": agreements.confirmation_milestones(confirmation, today) if confirmation else [],
+            "forms": {},
+        }
+        if handler and row["is_current"]:
+            drafting = agreement.effective_at is None and case.state == CaseState.MEDIATING
+            if drafting and agreement.form == agreements.WRITTEN:
+                row["forms"]["sign"] = _form(request, case, "sign", agreement.id)
+            if drafting and agreement.form == agreements.ORAL:
+                row["forms"]["register_oral"] = _form(request, case, "register_oral", agreement.id)
+            row["forms"]["scan"] = _form(request, case, "scan", agreement.id)
+            if (
+                agreement.effective_at
+                and confirmation is None
+                and not case.dispute_type.is_personal_status
+                and today <= row["window_end"]
+            ):
+                row["forms"]["jc_apply"] = _form(request, case, "jc_apply", agreement.id)
+        if handler and confirmation is not None and confirmation.outcome == ConfirmationOutcome.PENDING:
+            form = _form(request, case, "jc_update", confirmation.id)
+            if not form.is_bound:
+                form.initial.update(
+                    accepted_on=confirmation.accepted_on, decided_on=confirmation.decided_on, extended=confirmation.extended,
+                    outcome=confirmation.outcome, ruling_number=confirmation.ruling_number,
+                )
+            row["forms"]["jc_update"] = form
+        rows.append(row)
+    failed = getattr(request, "agreements_failed", None)
+    return {
+        "case": case,
+        "agreements": rows,
+        "current": next((r for r in rows if r["is_current"]), None),
+        "visits": list(ReturnVisit.objects.filter(case=case).select_related("party", "visited_by").order_by("-visited_on", "-id")),
+        "can_handle": handler,
+        "draft_form": _form(request, case, "draft") if handler and case.state == CaseState.MEDIATING else None,
+        "visit_form": _form(request, case, "visit") if handler and case.state in aftercare.VISIT_STATES else None,
+        "personal_status": case.dispute_type.is_personal_status,
+        "failed_op": failed.op if failed is not None else "",
+        "failed_row": getattr(failed, "row", None),
+        "today": today,
+    }
+
+
+# ---------------------------------------------------------------- the timeline's words
+
+
+def _signature(data):
+    from .models import SignMethod
+
+    who = data.get("party_name") or str(SignerKind(data["signer_kind"]).label) if data.get("signer_kind") in SignerKind.values else ""
+    method = str(SignMethod(data["method"]).label) if data.get("method") in SignMethod.values else ""
+    return [_("%(who)s：%(method)s") % {"who": who, "method": method}]
+
+
+def _drafted(data):
+    lines = [_("%(n)s项履行事项，最后履行期限 %(date)s") % {"n": data.get("items", ""), "date": data.get("latest_due", "")}]
+    if data.get("replaces"):
+        lines.append(_("取代此前未生效的协议稿"))
+    return lines
+
+
+def _item(data):
+    line = _("%(what)s（%(who)s）于 %(day)s 履行") % {"what": data.get("what", ""), "who": data.get("obligor", ""), "day": data.get("performed_on", "")}
+    return [line + (_("，晚于期限 %(due)s") % {"due": data.get("due_date", "")} if data.get("late") else "")]
+
+
+def _confirmation(data):
+    if data.get("court_name"):
+        return [_("向%(court)s申请，法院应于 %(due)s 前决定是否受理") % {"court": data["court_name"], "due": data.get("acceptance_due", "")}]
+    outcome = data.get("outcome")
+    lines = [str(ConfirmationOutcome(outcome).label)] if outcome in ConfirmationOutcome.values else []
+    if data.get("ruling_number"):
+        lines.append(data["ruling_number"])
+    return lines
+
+
+NOTE_TITLES = {
+    "agreement_drafted": (gettext_lazy("制作调解协议"), _drafted),
+    "agreement_signed": (gettext_lazy("协议签署"), _signature),
+    "agreement_effective": (gettext_lazy("调解协议生效"), None),
+    "agreement_registered": (gettext_lazy("登记口头协议"), None),
+    "agreement_scan_attached": (gettext_lazy("上传协议扫描件"), None),
+    "performance_item_performed": (gettext_lazy("协议事项已履行"), _item),
+    "judicial_confirmation_applied": (gettext_lazy("申请司法确认"), _confirmation),
+    "judicial_confirmation_updated": (gettext_lazy("司法确认审查情况"), _confirmation),
+    "return_visit_recorded": (gettext_lazy("回访"), None),
+}
+
+
+def register_timeline():
+    from jiefen.web.display import register_note_action
+
+    for action, (title, details) in NOTE_TITLES.items():
+        register_note_action(action, title, details)
