@@ -15,3 +15,8 @@ class MediationConfig(AppConfig):
 
         timeline.register()
         register_case_panel(CasePanel(key="mediation", template="mediation/panel.html", context=panel_context, order=20))
+
+        from . import panel_agreements  # agreements, performance, judicial confirmation, return visits
+
+        panel_agreements.register_timeline()
+        register_case_panel(CasePanel(key="agreements", template="mediation/agreements_panel.html", context=panel_agreements.panel_context, order=30))
