@@ -2,6 +2,7 @@
 (even by schedulers racing each other), the agenda assembled from live data and frozen when the
 meeting is held, minutes with attendance, and who may write them."""
 
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -484,3 +485,112 @@ class TestMinutes:
         assert {"政法委员己", "综治中心丁", "民警辛"} <= names
         assert "支部书记庚" not in names
         assert set(meeting_invitees(week["branch"]).values_list("name", flat=True)) == {"支部书记庚"}
+
+
+# ---------------------------------------------------------------- pages
+
+
+def body(response):
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+class TestPages:
+    def test_who_sees_the_meeting_list(self, client, week, centre_staff, leader, secretary, village_mediator):
+        url = "/meetings/?when=upcoming"
+        client.force_login(centre_staff)
+        assert client.get(url).status_code == 200
+        # Only meetings whose period has not ended are upcoming (today is long after March
+        # 2026), so these fixtures are listed under the 'past' tab.
+        past = set(re.findall(r'href="/meetings/(\d+)/"', body(client.get("/meetings/?when=past"))))
+        assert str(week["consultation"].pk) in past and str(week["branch"].pk) in past
+        client.force_login(leader)
+        assert str(week["consultation"].pk) in body(client.get("/meetings/?when=past"))
+        client.force_login(secretary)
+        own = set(re.findall(r'href="/meetings/(\d+)/"', body(client.get("/meetings/?when=past"))))
+        assert own == {str(m.pk) for m in Meeting.objects.filter(unit__name="东苑小区党支部")}
+        client.force_login(village_mediator)
+        assert client.get(url).status_code == 403
+        assert client.get(f"/meetings/{week['consultation'].pk}/").status_code == 404
+
+    def test_the_upcoming_tab_lists_this_period(self, client, org, centre_staff):
+        meeting_schedule_period()
+        client.force_login(centre_staff)
+        page = body(client.get("/meetings/"))
+        assert Meeting.objects.get(kind=MeetingKind.CONSULTATION).title in page
+        filtered = body(client.get("/meetings/?when=upcoming&kind=bulletin"))
+        assert Meeting.objects.get(kind=MeetingKind.BULLETIN).title in filtered
+        assert Meeting.objects.get(kind=MeetingKind.CONSULTATION).title not in filtered
+
+    def test_the_meeting_page_shows_the_live_agenda_with_links_to_cases(self, client, week, cases, centre_staff, leader):
+        url = f"/meetings/{week['consultation'].pk}/"
+        client.force_login(centre_staff)
+        page = body(client.get(url))
+        assert "实时生成" in page
+        assert f'href="/cases/{cases["overdue"].pk}/"' in page and cases["overdue"].number in page
+        assert 'action="/meetings/%d/minutes/"' % week["consultation"].pk in page
+        client.force_login(leader)
+        page = body(client.get(url))
+        assert cases["overdue"].number in page and "/minutes/" not in page and "/prepare/" not in page
+
+    def test_recording_minutes_and_a_decision_through_the_pages(self, client, week, cases, commissioner, village_mediator, org):
+        meeting = week["consultation"]
+        client.force_login(commissioner)
+        form = client.get(f"/meetings/{meeting.pk}/")
+        me = person(commissioner)
+        assert f'name="p{me.pk}"' in body(form)
+        response = client.post(
+            f"/meetings/{meeting.pk}/minutes/",
+            {
+                "held_at": "2026-03-16T09:00",
+                "location": "会商室",
+                "chair": me.pk,
+                "notes": "逐案研究超期案件。",
+                "expected_version": meeting.version,
+                f"p{me.pk}": "present",
+            },
+        )
+        assert response.status_code == 302
+        meeting.refresh_from_db()
+        assert meeting.is_held and meeting.held_at == at(date(2026, 3, 16), 9)
+        page = body(client.get(f"/meetings/{meeting.pk}/"))
+        assert "会时存档" in page and "逐案研究超期案件。" in page
+
+        owners = body(client.get(f"/meetings/{meeting.pk}/owners/?owner_unit={org.village_room.pk}"))
+        assert f'value="{village_mediator.pk}"' in owners
+        response = client.post(
+            f"/meetings/{meeting.pk}/decisions/",
+            {
+                "title": "超期案件本周办结",
+                "decision": "东村调解室对超期案件本周内办结。",
+                "owner_unit": org.village_room.pk,
+                "owner": village_mediator.pk,
+                "working_days": 3,
+                "cases": [cases["overdue"].pk],
+                "case_numbers": cases["red"].number,
+            },
+        )
+        assert response.status_code == 302, body(response)
+        task = meeting.tasks.get()
+        assert set(task.cases.all()) == {cases["overdue"], cases["red"]}
+        assert task.number in body(client.get(f"/meetings/{meeting.pk}/"))
+
+    def test_a_refused_minutes_post_comes_back_with_the_message(self, client, week, commissioner, leader):
+        meeting = week["consultation"]
+        client.force_login(commissioner)
+        response = client.post(
+            f"/meetings/{meeting.pk}/minutes/",
+            {"held_at": "2026-03-16T09:00", "notes": "讨论", "expected_version": meeting.version},
+        )
+        assert response.status_code == 400 and "请至少登记一名出席人员" in body(response)
+        client.force_login(leader)
+        response = client.post(f"/meetings/{meeting.pk}/minutes/", {"notes": "x"})
+        assert response.status_code == 403
+        assert Meeting.objects.get(pk=meeting.pk).state == MeetingState.SCHEDULED
+
+    def test_nav_shows_the_right_entry(self, client, week, centre_staff, village_mediator):
+        client.force_login(centre_staff)
+        assert "会商督办" in body(client.get("/"))
+        client.force_login(village_mediator)
+        page = body(client.get("/"))
+        assert "会商督办" not in page and 'href="/tasks/"' in page

@@ -291,3 +291,48 @@ def test_sweeps_running_at_once_record_each_missed_task_once(concurrent_db, org,
         Incident.objects.filter(kind=IncidentKind.TASK_MISSED).values_list("id", flat=True)
     )
     assert Notification.objects.filter(kind=NotificationKind.OVERDUE).count() == 5
+
+
+# ---------------------------------------------------------------- pages
+
+
+def body(response):
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+class TestPages:
+    def test_the_owner_sees_the_task_under_mine_with_an_overdue_badge(self, client, new_task, village_mediator, other_village_mediator, centre_staff):
+        task = new_task()  # due 13 October 2026, long past
+        client.force_login(village_mediator)
+        mine = body(client.get("/tasks/"))
+        assert task.number in mine and "已超期" in mine
+        assert task.number in body(client.get("/tasks/?which=unit"))
+        assert task.number in body(client.get("/tasks/?which=mine&state=open&overdue=on"))
+        assert task.number not in body(client.get("/tasks/?which=mine&state=done"))
+        # "All" is for staff and leaders; for others it falls back to their own.
+        assert "?which=all" not in mine
+        client.force_login(other_village_mediator)
+        assert task.number not in body(client.get("/tasks/?which=all"))
+        assert client.get(f"/tasks/{task.pk}/").status_code == 404
+        client.force_login(centre_staff)
+        page = body(client.get("/tasks/"))
+        assert task.number in page and "?which=all" in page
+
+    def test_progress_and_completion_through_the_task_page(self, client, new_task, village_mediator, leader):
+        task = new_task()
+        client.force_login(leader)
+        page = body(client.get(f"/tasks/{task.pk}/"))
+        assert task.title in page and "/progress/" not in page
+        assert client.post(f"/tasks/{task.pk}/complete/", {"result": "x", "expected_version": task.version}).status_code == 403
+        client.force_login(village_mediator)
+        assert "/progress/" in body(client.get(f"/tasks/{task.pk}/"))
+        assert client.post(f"/tasks/{task.pk}/progress/", {"note": "已约双方面谈。"}).status_code == 302
+        refused = client.post(f"/tasks/{task.pk}/complete/", {"result": " ", "expected_version": task.version})
+        assert refused.status_code == 400
+        done = client.post(f"/tasks/{task.pk}/complete/", {"result": "已化解。", "expected_version": task.version})
+        assert done.status_code == 302
+        page = body(client.get(f"/tasks/{task.pk}/"))
+        assert "已约双方面谈。" in page and "已化解。" in page and "已办结" in page and "/complete/" not in page
+        # Completed on the real today, long after the deadline: late, with its incident.
+        assert "逾期办结" in page and "已记入不到位情形" in page

@@ -317,10 +317,10 @@ def deliberation_list(request):
     return render(request, "meetings/deliberation_list.html", {"deliberations": deliberations, "can_start": can_start})
 
 
-def _compound_cases(user, compound_id):
+def _compound_cases(compounds, compound_id):
+    """Open cases of a compound the user organises 三联三议 for: those the deliberation may take up."""
     return (
-        cases_visible_to(user)
-        .filter(compound_id=compound_id)
+        Case.objects.filter(compound_id=compound_id, compound__in=compounds)
         .exclude(state=CaseState.ARCHIVED)
         .order_by("-needs_sanlian", "-id")
     )
@@ -333,13 +333,16 @@ def deliberation_new(request):
         return _forbidden(request, _("三联三议由综治中心、小区党支部书记或所在社区(村)的调解员组织。"))
     case = None
     if request.GET.get("case"):
-        case = get_object_or_404(cases_visible_to(request.user), pk=request.GET["case"])
+        # A case the user may see, or one in a compound they organise 三联三议 for (a branch
+        # secretary does not otherwise see cases).
+        linkable = cases_visible_to(request.user) | Case.objects.filter(compound__in=compounds)
+        case = get_object_or_404(linkable, pk=request.GET["case"])
     compound_id = request.POST.get("compound") or request.GET.get("compound") or (case.compound_id if case else None)
     try:
         compound_id = int(compound_id) if compound_id else None
     except ValueError:
         compound_id = None
-    cases = _compound_cases(request.user, compound_id) if compound_id else Case.objects.none()
+    cases = _compound_cases(compounds, compound_id) if compound_id else Case.objects.none()
     status = 200
     if request.method == "POST":
         form = DeliberationForm(request.POST, compounds=compounds, cases=cases)
