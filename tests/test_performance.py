@@ -225,14 +225,15 @@ def test_performance_rate(agreed, village_mediator):
     early = agreed(soon + timedelta(days=30))  # performed before its date, not yet due
     mark(items_of(early)[0], village_mediator, today())
 
-    assert agreement_performance_rate(Case.objects.all(), as_of=soon) == {"performed": 0, "due": 0, "rate": None}
-    after = soon + timedelta(days=1)
-    assert agreement_performance_rate(Case.objects.all(), as_of=after) == {"performed": 1, "due": 2, "rate": 0.5}
-    assert agreement_performance_rate(as_of=after, pk__in=[performed.pk])["rate"] == 1.0
-    assert agreement_performance_rate(Case.objects.filter(pk=missed.pk), as_of=after)["rate"] == 0.0
-    # Performed late: as of the day after its date it was not (yet) performed; a week later it was.
+    before = soon - timedelta(days=1)
+    assert agreement_performance_rate(Case.objects.all(), as_of=before) == {"performed": 0, "due": 0, "rate": None}
+    assert agreement_performance_rate(Case.objects.all(), as_of=soon) == {"performed": 1, "due": 2, "rate": 0.5}
+    assert agreement_performance_rate(as_of=soon, pk__in=[performed.pk])["rate"] == 1.0
+    assert agreement_performance_rate(Case.objects.filter(pk=missed.pk), as_of=soon)["rate"] == 0.0
+
+    # Performed late: as of its date it was not (yet) performed; a week later it was.
     late = agreed(soon)
     mark(items_of(late)[0], village_mediator, soon + timedelta(days=3), today=soon + timedelta(days=3))
     only_late = Case.objects.filter(pk=late.pk)
-    assert agreement_performance_rate(only_late, as_of=after) == {"performed": 0, "due": 1, "rate": 0.0}
-    assert agreement_performance_rate(only_late, as_of=after + timedelta(days=7))["rate"] == 1.0
+    assert agreement_performance_rate(only_late, as_of=soon) == {"performed": 0, "due": 1, "rate": 0.0}
+    assert agreement_performance_rate(only_late, as_of=soon + timedelta(days=7))["rate"] == 1.0

@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -637,31 +637,22 @@ def performance_sweep(today: date | None = None) -> dict:
 
 
 def agreement_performance_rate(cases=None, as_of: date | None = None, **filters):
-    """协议履行率 (DESIGN §9): of the effective agreements whose performance date (the latest
-    item's due date) has passed by `as_of`, the share whose every item had been performed by
-    then. None when no agreement is due yet (0/0 is not 0 %).
+    """协议履行率 (DESIGN §9) as of a day: of the agreements whose performance date (the latest
+    item's due date) has come by `as_of`, the share whose every item had been performed by
+    then; None when none has come (0/0 is not 0 %).
 
-    `cases` is a queryset of cases (e.g. a selector's, already scoped); `filters` are applied
-    to Case when no queryset is given. Returns a dict with the numerator, the denominator and
-    the rate (a float between 0 and 1, or None).
+    The definition lives once, in jiefen.reports.indicators; this is its door for the mediation
+    app. `cases` is a queryset of cases (e.g. a selector's, already scoped); `filters` are
+    applied to Case when no queryset is given. Returns the numerator, the denominator and the
+    rate (a float between 0 and 1, or None).
     """
+    from jiefen.reports.indicators import agreement_performance_rate as indicator
+
     as_of = as_of or timezone.localdate()
     if cases is None:
         cases = Case.objects.filter(**filters)
-    agreements = (
-        Agreement.objects.filter(case__in=cases.values("id"), effective_at__isnull=False)
-        .annotate(
-            due=Max("items__due_date"),
-            open_items=Count(
-                "items",
-                filter=~Q(items__status=ItemStatus.PERFORMED) | Q(items__performed_on__gt=as_of),
-            ),
-        )
-        .filter(due__lt=as_of)
-    )
-    due = agreements.count()
-    performed = agreements.filter(open_items=0).count()
-    return {"performed": performed, "due": due, "rate": (performed / due) if due else None}
+    rate = indicator(cases, as_of)
+    return {"performed": rate.numerator, "due": rate.denominator, "rate": rate.value}
 
 
 # ---------------------------------------------------------------- judicial confirmation (Art. 33)
