@@ -303,14 +303,17 @@ def case_import_historical(*, actor, cases: list[HistoricalCase], source: str = 
             case.number = _next_number(case.subdistrict, item.registered_on.year)
             case.save()
             # created_at is stamped "now" on insert; the ledger's date is the truth.
-            Case.objects.filter(pk=case.pk).update(
-                created_at=_aware(item.registered_on),
-                accepted_at=_aware(item.accepted_on or item.registered_on) if item.outcome != REJECTED else None,
-                concluded_at=_aware(concluded),
-                closed_at=_aware(item.closed_on),
-                closed_within_limits=_within_limits(item),
-                closed_inside_subdistrict=not item.handed_up,
-            )
+            dated = {
+                "created_at": _aware(item.registered_on),
+                "accepted_at": _aware(item.accepted_on or item.registered_on) if item.outcome != REJECTED else None,
+                "concluded_at": _aware(concluded),
+                "closed_at": _aware(item.closed_on),
+                "closed_within_limits": _within_limits(item),
+                "closed_inside_subdistrict": not item.handed_up,
+            }
+            Case.objects.filter(pk=case.pk).update(**dated)
+            for name, value in dated.items():
+                setattr(case, name, value)
             Party.objects.bulk_create([Party(case=case, **_clean_party(raw, i)) for i, raw in enumerate(item.parties)])
             CaseEvent.objects.create(
                 case=case,

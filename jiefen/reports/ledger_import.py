@@ -32,6 +32,8 @@ from jiefen.organisation.selectors import user_scope
 
 MAX_ROWS = 5000
 EXAMPLE_PREFIX = "示例"
+# A party named like this is an organisation (no personal ID number to check).
+ORGANISATION_NAME = re.compile(r"(公司|委员会|合作社|集团|厂|店|中心|学校|医院|协会|银行)$")
 MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -43,6 +45,7 @@ class Column:
     aliases: tuple = ()
     help: str = ""
     width: int = 14
+    missing: str = ""  # what to say when a required cell is empty, if more than "必填项不能为空"
 
 
 LEDGER_COLUMNS = [
@@ -77,7 +80,10 @@ LEDGER_COLUMNS = [
     Column("是否上交", "handed_up", False, ("上交",), "调解不成并上交上级的填“是”", 9),
     Column("移送/上交至", "referred_to", False, ("移送至", "上交至"), "", 16),
     Column("是否按期办结", "within_limits", False, ("按期办结",), "是/否；不填时按办理时限推算", 11),
-    Column("办结日期", "closed_on", True, ("归档日期", "结案日期"), "", 12),
+    Column(
+        "办结日期", "closed_on", True, ("归档日期", "结案日期"), "", 12,
+        "历史台账只能导入已办结的案件，请填写办结日期；未办结的案件请在系统中登记办理。",
+    ),
 ]
 COLUMN_BY_FIELD = {column.field: column for column in LEDGER_COLUMNS}
 
@@ -356,7 +362,7 @@ def _row(number: int, values: dict, context: _Context, actor, today: date):
             errors.append(LedgerError(number, column.header, str(exc)))
             return None
         if column.required and value in (None, "", []):
-            errors.append(LedgerError(number, column.header, _("必填项不能为空。")))
+            errors.append(LedgerError(number, column.header, _(column.missing) if column.missing else _("必填项不能为空。")))
         parsed[name] = value
         return value
 
@@ -396,7 +402,7 @@ def _row(number: int, values: dict, context: _Context, actor, today: date):
             parties.append(
                 {
                     "role": role,
-                    "kind": "organisation" if len(name) > 5 and re.search(r"(公司|委员会|合作社|厂|店|中心|学校|医院)$", name) else "person",
+                    "kind": "organisation" if len(name) >= 4 and ORGANISATION_NAME.search(name) else "person",
                     "name": name,
                     "id_number": ids[index] if index < len(ids) else "",
                     "phone": phones[index] if index < len(phones) else "",
