@@ -2,14 +2,14 @@
 every party's signature, seal or fingerprint, the mediator's signature and the committee's seal;
 an oral one when registered; taking effect is what moves the case to 达成协议."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from jiefen.cases.models import AgreementForm, Case, CaseEvent, CaseState, EventKind, Party
+from jiefen.cases.models import AgreementForm, Case, CaseEvent, CaseState, EventKind
 from jiefen.cases.services import case_transition
 from jiefen.common.errors import DomainError, IllegalTransition, PermissionDenied
 from jiefen.mediation.models import Agreement, AgreementSignature, SignerKind, SignMethod

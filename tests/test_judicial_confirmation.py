@@ -2,14 +2,14 @@
 the agreement taking effect; personal-status matters cannot be confirmed; the court's own limits
 (3 days to accept, 15 to decide, 25 if extended) are shown and checked, with no incident."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from jiefen.assessment.models import Incident
-from jiefen.cases.models import Case, CaseEvent, CaseState, DisputeType, EventKind
+from jiefen.cases.models import CaseEvent, CaseState, DisputeType, EventKind
 from jiefen.common.errors import DomainError, PermissionDenied
 from jiefen.mediation.models import ConfirmationOutcome, JudicialConfirmation
 from jiefen.mediation.services.agreements import (

@@ -16,7 +16,7 @@ from jiefen.cases.models import CaseState
 from jiefen.cases.services import case_open_recurrence, case_transition
 from jiefen.common.errors import DomainError
 
-from ..models import Agreement, PerformanceFinding, ReturnVisit, Satisfaction
+from ..models import PerformanceFinding, ReturnVisit, Satisfaction
 from .agreements import _as_date, _lock_case, _note, _safe_int, _pk, effective_agreement, local_date
 
 # A visit can be paid while the agreement is being performed (to see how it goes) and after;
@@ -143,4 +143,4 @@ def _requires_a_visit(case, *, actor, data, today):
 
 PRECONDITIONS = [("record_return_visit", _requires_a_visit)]
 
-__all__ = ["return_visit_record", "METHODS", "VISIT_STATES", "Agreement"]
+__all__ = ["return_visit_record", "METHODS", "VISIT_STATES"]

@@ -117,15 +117,6 @@ def _note(case: Case, actor, action: str, *, data=None, reason: str = "") -> Cas
     )
 
 
-def _text(value, field: str, message: str, *, max_length: int | None = None) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: message})
-    if max_length and len(value) > max_length:
-        raise ValidationError({field: _("不能超过%(n)d个字。") % {"n": max_length}})
-    return value
-
-
 def _moment(value, field: str) -> datetime:
     """An aware datetime not in the future (a record is of what has happened); now if None."""
     now = timezone.now()
