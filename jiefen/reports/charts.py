@@ -103,6 +103,11 @@ def _figure(size) -> Figure:
     return figure
 
 
+def _bar_height(bars: int) -> float:
+    """Inches for a horizontal bar chart of `bars` bars: bars keep their thickness, however many."""
+    return max(2.4, 0.36 * bars + 1.1)
+
+
 def _empty(ax, text=None):
     ax.set_xticks([])
     ax.set_yticks([])
@@ -117,10 +122,10 @@ def _empty(ax, text=None):
 def type_distribution(rows, *, title=None, limit: int = 12) -> Figure:
     """New cases by dispute type, horizontal bars, largest first (the rest summed as 其他类型)."""
     with _style():
-        figure = _figure(SQUARE)
+        data = sorted(((r.label, r.new_cases) for r in rows if r.new_cases), key=lambda item: -item[1])
+        figure = _figure((6.0, _bar_height(min(len(data), limit))))
         ax = figure.add_subplot()
         ax.set_title(title or _("纠纷类型分布（新登记）"), loc="left")
-        data = sorted(((r.label, r.new_cases) for r in rows if r.new_cases), key=lambda item: -item[1])
         if not data:
             _empty(ax)
             return figure
@@ -178,7 +183,7 @@ def village_volumes(rows, *, title=None, limit: int = 30) -> Figure:
     """Each village's new and closed cases (bars) with its mediation success rate (dots, right axis)."""
     with _style():
         shown = [r for r in rows if not r.is_empty][:limit] or []
-        height = max(3.2, 0.32 * len(shown) + 1.2)
+        height = max(3.2, 0.34 * len(shown) + 1.6)
         figure = _figure((8.0, height))
         ax = figure.add_subplot()
         ax.set_title(title or _("各村(社区)案件量与调解成功率"), loc="left")
@@ -208,7 +213,9 @@ def village_volumes(rows, *, title=None, limit: int = 30) -> Figure:
         rate_ax.spines["top"].set_visible(True)
         handles = ax.get_legend_handles_labels()
         rate_handles = rate_ax.get_legend_handles_labels()
-        ax.legend(handles[0] + rate_handles[0], handles[1] + rate_handles[1], loc="lower right", fontsize=9)
+        figure.legend(
+            handles[0] + rate_handles[0], handles[1] + rate_handles[1], loc="outside lower center", ncols=3, fontsize=9
+        )
         return figure
 
 
@@ -244,10 +251,10 @@ def rates(summary, *, title=None) -> Figure:
 def channel_distribution(rows, *, title=None) -> Figure:
     """New cases by source channel (horizontal bars, only channels that had cases)."""
     with _style():
-        figure = _figure(SQUARE)
+        data = sorted(((r.label, r.new_cases) for r in rows if r.new_cases), key=lambda item: -item[1])
+        figure = _figure((6.0, _bar_height(len(data))))
         ax = figure.add_subplot()
         ax.set_title(title or _("来源渠道分布（新登记）"), loc="left")
-        data = sorted(((r.label, r.new_cases) for r in rows if r.new_cases), key=lambda item: -item[1])
         if not data:
             _empty(ax)
             return figure
@@ -329,6 +336,24 @@ def to_svg(figure: Figure, *, title: str | None = None) -> str:
     return svg
 
 
+def svg_cached(chart, data, **options) -> str:
+    """`to_svg(chart(data, **options))`, remembered for ten minutes by the data it was drawn
+    from: a dashboard reloaded over the same figures is not drawn again (drawing a chart takes
+    a few hundred milliseconds). The key includes the language, as the labels are translated."""
+    import hashlib
+
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    digest = hashlib.sha256(repr((chart.__name__, data, sorted(options.items()), get_language())).encode()).hexdigest()
+    key = f"jiefen:chart:{digest}"
+    svg = cache.get(key)
+    if svg is None:
+        svg = to_svg(chart(data, **options))
+        cache.set(key, svg, 600)
+    return svg
+
+
 def to_png(figure: Figure, *, dpi: int = 200) -> bytes:
     """The chart as PNG bytes (200 dpi prints sharp on A4 at the chart's natural size)."""
     buffer = io.BytesIO()
@@ -347,6 +372,7 @@ __all__ = [
     "statistics_charts",
     "to_svg",
     "to_png",
+    "svg_cached",
     "cjk_font",
     "font_status",
     "CHARTS",
