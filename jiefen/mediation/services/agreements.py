@@ -605,12 +605,14 @@ def performance_sweep(today: date | None = None) -> dict:
             # One notice per mediator, case and date: two items due the same day are one reminder.
             cursor.execute(
                 f"""INSERT INTO {notice_t} (user_id, kind, case_id, message, due_date, created_at, read_at)
-                    SELECT DISTINCT c.mediator_id, %s, c.id, %s || c.number || %s || CAST(i.due_date AS TEXT) || %s, i.due_date, %s, NULL
-                    FROM {item_t} i {live}
-                    WHERE c.mediator_id IS NOT NULL AND {condition}
-                      AND NOT EXISTS (
+                    SELECT x.user_id, %s, x.case_id, %s || x.number || %s || CAST(x.due_date AS TEXT) || %s, x.due_date, %s, NULL
+                    FROM (
+                        SELECT DISTINCT c.mediator_id AS user_id, c.id AS case_id, c.number AS number, i.due_date AS due_date
+                        FROM {item_t} i {live}
+                        WHERE c.mediator_id IS NOT NULL AND {condition}) x
+                    WHERE NOT EXISTS (
                         SELECT 1 FROM {notice_t} n
-                        WHERE n.user_id = c.mediator_id AND n.case_id = c.id AND n.kind = %s AND n.due_date = i.due_date)""",
+                        WHERE n.user_id = x.user_id AND n.case_id = x.case_id AND n.kind = %s AND n.due_date = x.due_date)""",
                 [kind, head, middle, tail, now, *states, *params, kind],
             )
             counts[f"notified_{kind}"] = cursor.rowcount
