@@ -11,5 +11,6 @@ urlpatterns = [
     path("cases/<int:pk>/mediation/", include("jiefen.mediation.urls")),
     path("cases/<int:pk>/agreements/", include("jiefen.mediation.urls_agreements")),
     path("", include("jiefen.meetings.urls")),
+    path("", include("jiefen.reports.urls")),  # dashboard/ and statistics/
     path("", include("jiefen.web.urls")),
 ]

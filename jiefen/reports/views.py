@@ -1,0 +1,173 @@
+"""The dashboard (统计分析), the statistics tables, the XLSX downloads and the ledger import.
+
+Every figure on these pages comes from jiefen.reports.indicators over the cases the user may
+see (access.statistics_cases), and every chart from jiefen.reports.charts — the same calls the
+written reports make.
+"""
+
+from urllib.parse import quote
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from jiefen.organisation.selectors import user_scope
+
+from . import charts
+from . import indicators as ind
+from . import spreadsheets
+from .access import may_import_ledgers, may_view_statistics, sees_whole_subdistrict, statistics_cases
+from .forms import LedgerUploadForm, StatisticsFilterForm
+from .ledger_import import LEDGER_COLUMNS, ledger_import
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _forbidden(request, message):
+    return render(request, "web/forbidden.html", {"message": message}, status=403)
+
+
+NO_STATISTICS = _("统计分析供综治中心、领导和调解员使用。网格员请在“我的工作”中查看所报纠纷的办理情况。")
+
+
+def _org_name(user) -> str:
+    from jiefen.organisation.models import Area
+
+    scope = user_scope(user)
+    ids = scope.subdistrict_ids
+    if len(ids) == 1:
+        return Area.objects.filter(pk__in=ids).values_list("name", flat=True).first() or ""
+    return ""
+
+
+def _query(request):
+    """The filter form, the period and the filters (the default period when the form is wrong)."""
+    form = StatisticsFilterForm(request.GET or None, user=request.user)
+    if form.is_bound and form.is_valid():
+        return form, form.cleaned_data["period"], form.filters()
+    return form, form.default_period(), ind.NO_FILTERS
+
+
+def _context(request, *, months=12):
+    form, period, filters = _query(request)
+    cases = statistics_cases(request.user)
+    whole = sees_whole_subdistrict(request.user)
+    stats = ind.statistics(cases, period, filters, months=months, all_villages=whole)
+    querystring = request.GET.urlencode()
+    return {
+        "form": form,
+        "period": period,
+        "filters": filters,
+        "filter_parts": filters.describe(),
+        "stats": stats,
+        "summary": stats.summary,
+        "whole_subdistrict": whole,
+        "may_import": may_import_ledgers(request.user),
+        "querystring": querystring,
+        "previous_code": period.previous().code,
+        "next_code": period.next().code,
+        "labels": ind.FIGURE_LABELS,
+        "notes": ind.COUNTER_NOTES,
+        "filtered": bool(request.GET and any(v for k, v in request.GET.items() if k != "period")),
+    }
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    if not may_view_statistics(request.user):
+        return _forbidden(request, NO_STATISTICS)
+    context = _context(request)
+    stats = context["stats"]
+    context["charts"] = {
+        "rates": charts.svg_cached(charts.rates, stats.summary),
+        "trend": charts.svg_cached(charts.monthly_trend, stats.trend),
+        "types": charts.svg_cached(charts.type_distribution, stats.by_type),
+        "villages": charts.svg_cached(charts.village_volumes, stats.by_village),
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def statistics_tables(request):
+    if not may_view_statistics(request.user):
+        return _forbidden(request, NO_STATISTICS)
+    context = _context(request)
+    stats = context["stats"]
+    context["tables"] = [
+        ("village", _("按村(社区)"), stats.by_village),
+        ("type", _("按纠纷类型"), stats.by_type),
+        ("channel", _("按来源渠道"), stats.by_channel),
+        ("tier", _("按调处层级"), stats.by_tier),
+        ("unit", _("按承办单位"), stats.by_unit),
+    ]
+    context["charts"] = {
+        "channels": charts.svg_cached(charts.channel_distribution, stats.by_channel),
+        "tiers": charts.svg_cached(charts.tier_distribution, stats.by_tier),
+    }
+    return render(request, "reports/statistics.html", context)
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    ascii_name = "".join(c if c.isascii() and c.isalnum() or c in "-_." else "_" for c in filename)
+    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def export_table(request):
+    if not may_view_statistics(request.user):
+        return _forbidden(request, NO_STATISTICS)
+    form, period, filters = _query(request)
+    content = spreadsheets.statistics_table_xlsx(statistics_cases(request.user), period, filters, org_name=_org_name(request.user))
+    return _xlsx(content, _("人民调解案件统计表-%(code)s.xlsx") % {"code": period.code.replace("..", "至")})
+
+
+@login_required
+@require_GET
+def export_ledger(request):
+    if not may_view_statistics(request.user):
+        return _forbidden(request, NO_STATISTICS)
+    form, period, filters = _query(request)
+    content = spreadsheets.dispute_ledger_xlsx(statistics_cases(request.user), period, filters, org_name=_org_name(request.user))
+    return _xlsx(content, _("矛盾纠纷排查调处台账-%(code)s.xlsx") % {"code": period.code.replace("..", "至")})
+
+
+@login_required
+@require_GET
+def ledger_template(request):
+    if not may_import_ledgers(request.user):
+        return _forbidden(request, _("只有综治中心工作人员可以导入历史台账。"))
+    return _xlsx(spreadsheets.ledger_template_xlsx(), _("矛盾纠纷历史台账导入模板.xlsx"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ledger_upload(request):
+    if not may_import_ledgers(request.user):
+        return _forbidden(request, _("只有综治中心工作人员可以导入历史台账。"))
+    result, status = None, 200
+    if request.method == "POST":
+        form = LedgerUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            result = ledger_import(
+                upload, actor=request.user, dry_run=form.cleaned_data["dry_run"], source_name=upload.name
+            )
+            status = 200 if result.ok else 400
+        else:
+            status = 400
+    else:
+        form = LedgerUploadForm()
+    return render(
+        request,
+        "reports/ledger_import.html",
+        {"form": form, "result": result, "columns": LEDGER_COLUMNS},
+        status=status,
+    )
