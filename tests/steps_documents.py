@@ -118,8 +118,9 @@ def pdf_bytes(pages=2) -> bytes:
 
 
 def counterparts(org):
-    court, _ = Unit.objects.get_or_create(name="测试人民法庭", kind=UnitKind.PEOPLES_TRIBUNAL, area=org.subdistrict)
-    police, _ = Unit.objects.get_or_create(name="测试派出所", kind=UnitKind.POLICE_STATION, area=org.subdistrict)
+    prefix = org.subdistrict.code or org.subdistrict.name
+    court, _ = Unit.objects.get_or_create(name=f"{prefix}人民法庭", kind=UnitKind.PEOPLES_TRIBUNAL, area=org.subdistrict)
+    police, _ = Unit.objects.get_or_create(name=f"{prefix}派出所", kind=UnitKind.POLICE_STATION, area=org.subdistrict)
     return court, police
 
 

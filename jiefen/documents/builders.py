@@ -467,8 +467,10 @@ def performance_table(agreement) -> GridTable | None:
 
 def performance_sentences(agreement) -> list[str]:
     return [
-        f"{item.obligor.name}应于{cn_date(item.due_date)}前，在{item.place or '约定地点'}以{item.how}的方式履行：{item.what}。"
-        for item in agreement.items.select_related("obligor").order_by("due_date", "id")
+        f"{index}. {item.what}：由{item.obligor.name}以{item.how}的方式，于{cn_date(item.due_date)}前"
+        + (f"在{item.place}" if item.place else "")
+        + "履行。"
+        for index, item in enumerate(agreement.items.select_related("obligor").order_by("due_date", "id"), 1)
     ]
 
 
