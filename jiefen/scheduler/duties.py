@@ -48,6 +48,9 @@ DUTIES = [
     # within the hour of Monday starting), and missed or due-soon 督办 tasks.
     Duty("meetings_schedule", timedelta(hours=1), "jiefen.meetings.tasks.meetings_schedule_task"),
     Duty("tasks_sweep", timedelta(hours=1), "jiefen.meetings.tasks.tasks_sweep_task"),
+    # Written reports due on the first working day after their period (weekly … annual); the
+    # check is a few queries, hourly so a report is there early on its due day; idempotent.
+    Duty("reports_due", timedelta(hours=1), "jiefen.reports.tasks.reports_produce_due_task"),
     # Tasks left RUNNING by a worker that died go back to the queue.
     Duty("worker_recovery", timedelta(minutes=1), "jiefen.scheduler.recovery.worker_recovery_duty", inline=True),
 ]
