@@ -31,6 +31,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
 
+from django.utils.safestring import mark_safe  # noqa: E402
 from django.utils.translation import gettext as _  # noqa: E402
 
 CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "SimHei"]
@@ -333,7 +334,8 @@ def to_svg(figure: Figure, *, title: str | None = None) -> str:
         from django.utils.html import escape
 
         svg = re.sub(r"(<svg[^>]*>)", lambda m: m.group(1) + f"<title>{escape(title)}</title>", svg, count=1)
-    return svg
+    # matplotlib escapes every text it writes into the SVG, and the title is escaped above.
+    return mark_safe(svg)
 
 
 def svg_cached(chart, data, **options) -> str:
@@ -350,8 +352,8 @@ def svg_cached(chart, data, **options) -> str:
     svg = cache.get(key)
     if svg is None:
         svg = to_svg(chart(data, **options))
-        cache.set(key, svg, 600)
-    return svg
+        cache.set(key, str(svg), 600)
+    return mark_safe(svg)
 
 
 def to_png(figure: Figure, *, dpi: int = 200) -> bytes:

@@ -164,6 +164,10 @@ class Filters:
         )
 
     @property
+    def agreement_amount_display(self) -> str:
+        return format_amount(self.agreement_amount)
+
+    @property
     def is_empty(self) -> bool:
         return not any(getattr(self, f.name) for f in fields(self))
 
@@ -250,6 +254,10 @@ class Figures:
     @property
     def not_handed_up_rate(self) -> Rate:
         return Rate(self.closed_inside, self.closed)
+
+    @property
+    def agreement_amount_display(self) -> str:
+        return format_amount(self.agreement_amount)
 
     @property
     def is_empty(self) -> bool:
