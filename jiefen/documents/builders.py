@@ -571,13 +571,22 @@ def build_termination(case: Case, ref: int) -> Draft:
     committee = committee_name(case)
     on = local_date(event.at)
     accepted = local_date(case.accepted_at)
+    mediated = any(e.id < event.id for e in transition_events(case, "start_mediation"))
+    accepted_text = f"于{cn_date(accepted)}受理后" if accepted else "受理后"
+    if mediated:
+        opening = (
+            f"你们之间的{case.dispute_type.name}纠纷（{case.title}，案件编号{case.number}），本委员会{accepted_text}依法进行了调解。"
+            f"因{event.reason}，调解不成。根据《中华人民共和国人民调解法》第二十六条的规定，本委员会决定终止调解。"
+        )
+    else:
+        # A party refused mediation before it began (Art. 17): the attempt ends without a sitting.
+        opening = (
+            f"你们之间的{case.dispute_type.name}纠纷（{case.title}，案件编号{case.number}），本委员会{accepted_text}，"
+            f"因{event.reason}，根据《中华人民共和国人民调解法》第十七条、第二十六条的规定，本委员会决定终止调解。"
+        )
     blocks = [
         Paragraph(f"{party_names(parties)}：", "plain"),
-        Paragraph(
-            f"你们之间的{case.dispute_type.name}纠纷（{case.title}，案件编号{case.number}），本委员会"
-            + (f"于{cn_date(accepted)}受理后" if accepted else "受理后")
-            + f"依法进行了调解。因{event.reason}，调解不成。根据《中华人民共和国人民调解法》第二十六条的规定，本委员会决定终止调解。"
-        ),
+        Paragraph(opening),
         Paragraph("你们可以依法通过以下途径维护自己的权利："),
     ]
     # The routes the parties were told of are on the termination event (all three unless chosen).

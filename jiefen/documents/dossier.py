@@ -292,29 +292,42 @@ def dossier_documents(case: Case, checklist=None) -> list:
     return built
 
 
-def dossier_pdf(case: Case, *, built=None) -> bytes:
+@dataclass
+class RenderedDossier:
+    pdf: bytes
+    front_pages: int  # cover and contents, unnumbered
+    contents: list  # the 卷内目录 rows, each with the page number it printed ("page")
+
+
+def dossier_pdf(case: Case) -> bytes:
     """The whole 卷宗 of a case as one PDF."""
+    return dossier_render(case).pdf
+
+
+def dossier_render(case: Case) -> RenderedDossier:
+    """The dossier PDF, with the contents as laid out (for checks and the export)."""
     import weasyprint
     from pypdf import PdfReader, PdfWriter
 
+    from .render_pdf import _fetcher_class
+
     require_fonts()
     checklist = dossier_checklist(case)
-    built = built if built is not None else dossier_documents(case, checklist)
+    built = dossier_documents(case, checklist)
     materials = case_materials(case)
     cover = _cover(case, built)
     resources = {m.key: (m.content_type, m.data) for m in materials if m.kind == "image"}
     appended = [m for m in materials if m.kind == "pdf"]
+    rows = []
 
-    from .render_pdf import _fetcher_class
-
-    def layout(page_numbers):
-        rows = _rows(case, checklist, built, materials)
-        html = _dossier_html(case, cover, rows, built, materials, page_numbers)
+    def layout():
+        rows[:] = _rows(case, checklist, built, materials)
+        html = _dossier_html(case, cover, rows, built, materials, True)
         return weasyprint.HTML(string=html, base_url="jiefen:/", url_fetcher=_fetcher_class()(resources)).render()
 
     images = [m for m in materials if m.kind == "image"]
     first_anchor = built[0].anchor if built else (images[0].key if images else "")
-    document = layout(True)
+    document = layout()
     if appended:
         # The appended PDFs start after the last page of the layout; their numbers go into the
         # contents, which then is laid out again (the same length: only the digits change).
@@ -323,11 +336,19 @@ def dossier_pdf(case: Case, *, built=None) -> bytes:
         for material in appended:
             material.first_page = next_number
             next_number += material.pages
-        document = layout(True)
+        document = layout()
+    front = _front_pages(document, first_anchor)
+    # The page each anchored row points at, as target-counter() printed it.
+    anchors = {}
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            anchors.setdefault(name, index - front + 1)  # a box split over pages is anchored on each
+    for row in rows:
+        if row.get("anchor"):
+            row["page"] = anchors.get(row["anchor"])
     main = document.write_pdf()
     if not appended:
-        return main
-    front = _front_pages(document, first_anchor)
+        return RenderedDossier(main, front, rows)
     number = len(document.pages) - front + 1
     pages = []
     for material in appended:
@@ -343,7 +364,7 @@ def dossier_pdf(case: Case, *, built=None) -> bytes:
     writer.add_metadata({"/Title": f"{case.number} 人民调解卷宗"})
     out = io.BytesIO()
     writer.write(out)
-    return out.getvalue()
+    return RenderedDossier(out.getvalue(), front, rows)
 
 
 def _front_pages(document, first_anchor) -> int:
