@@ -76,6 +76,12 @@ def mediators_for(case, actor):
     ).distinct()
 
 
+def _serves(room, case) -> bool:
+    """A room of an active unit of the case's village or subdistrict (as rooms_for)."""
+    area = room.unit.area
+    return room.unit.is_active and (area.pk in (case.village_id, case.subdistrict_id) or area.village_id == case.village_id)
+
+
 def has_rights_notice(case) -> bool:
     return RightsNotice.objects.filter(case=case).exists()
 
@@ -124,7 +130,7 @@ def session_book(*, case_id, actor, kind, starts_at, ends_at, mediator_ids, room
         if room_id not in (None, ""):
             # Lock order: case, room, mediators by id — the same in every booking, so no deadlock.
             room = Room.objects.select_for_update(of=("self",)).select_related("unit__area").filter(pk=room_id).first()
-            if room is None or not rooms_for(case).filter(pk=room.pk).exists():
+            if room is None or not _serves(room, case):
                 raise ValidationError({"room": _("所选场所不属于本村(社区)或本街道。")})
         mediators = list(User.objects.select_for_update().filter(pk__in=mediator_ids).order_by("pk"))
         allowed = set(mediators_for(case, actor).filter(pk__in=mediator_ids).values_list("pk", flat=True))
@@ -135,30 +141,33 @@ def session_book(*, case_id, actor, kind, starts_at, ends_at, mediator_ids, room
                 {"mediators": _("%(names)s不是承办单位%(unit)s的调解员。") % {"names": names, "unit": case.assigned_unit.name}}
             )
 
-        overlapping = (
+        # Sessions not cancelled that overlap [starts_at, ends_at): back-to-back is no clash.
+        busy = Q(mediators__in=mediator_ids) | (Q(room=room) if room is not None else Q(pk__in=[]))
+        clashes = list(
             Session.objects.exclude(status=SessionStatus.CANCELLED)
-            .filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
-            .select_related("case", "room")
+            .filter(busy, starts_at__lt=ends_at, ends_at__gt=starts_at)
+            .select_related("case")
+            .distinct()
             .order_by("starts_at", "id")
         )
-        if room is not None:
-            clash = overlapping.filter(room=room).first()
-            if clash is not None:
+        for clash in clashes:
+            if room is not None and clash.room_id == room.pk:
                 raise DomainError(
                     _("%(room)s在该时段已被占用：%(session)s。请另选时间或场所。")
                     % {"room": room.name, "session": _describe(clash)},
                     code="room_double_booked",
                     field="room",
                 )
-        for mediator in mediators:
-            clash = overlapping.filter(mediators=mediator).first()
-            if clash is not None:
-                raise DomainError(
-                    _("调解员%(name)s在该时段已有安排：%(session)s。请另选时间或调解员。")
-                    % {"name": guard.user_name(mediator), "session": _describe(clash)},
-                    code="mediator_double_booked",
-                    field="mediators",
-                )
+        if clashes:
+            clash = clashes[0]
+            busy_ids = set(clash.mediators.values_list("pk", flat=True))
+            mediator = next(u for u in mediators if u.pk in busy_ids)
+            raise DomainError(
+                _("调解员%(name)s在该时段已有安排：%(session)s。请另选时间或调解员。")
+                % {"name": guard.user_name(mediator), "session": _describe(clash)},
+                code="mediator_double_booked",
+                field="mediators",
+            )
 
         session = Session.objects.create(
             case=case, kind=kind, room=room, place=place, starts_at=starts_at, ends_at=ends_at, booked_by=actor
