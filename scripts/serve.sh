@@ -12,7 +12,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-$PY manage.py db_worker --queue-name '*' --no-reload & pids+=($!)
+# run_worker is db_worker plus a heartbeat, so tasks of a worker that died are retried.
+$PY manage.py run_worker --queue-name '*' & pids+=($!)
 $PY manage.py run_scheduler & pids+=($!)
 echo "==> serving on http://127.0.0.1:8000 (worker and scheduler running; Ctrl-C to stop)"
 $PY manage.py runserver 127.0.0.1:8000 --noreload & pids+=($!)
