@@ -7,11 +7,11 @@ handle it and the subdistrict's staff, leaders and subdistrict mediators downloa
 worker who reported the case sees the checklist but gets a 403 here."""
 
 import time
+from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from jiefen.cases.selectors import case_get_for_user
@@ -39,10 +39,10 @@ def _refused(request, message, status, case=None):
     return render(request, "documents/unavailable.html", {"message": message, "case": case}, status=status)
 
 
-def _file(content: bytes, filename: str, fmt: str, started: float) -> HttpResponse:
+def _file(content: bytes, filename: str, fallback: str, fmt: str, started: float) -> HttpResponse:
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    # RFC 6266 / 5987: an ASCII fallback and filename*=UTF-8''… for the Chinese name.
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    # RFC 6266 / 5987: an ASCII name for old clients, and filename*=UTF-8''… for the Chinese one.
+    response["Content-Disposition"] = f'attachment; filename="{fallback}"; filename*=UTF-8\'\'{quote(filename, safe="")}'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     response["Server-Timing"] = f"render;dur={(time.perf_counter() - started) * 1000:.0f}"
@@ -65,7 +65,8 @@ def document_download(request, pk, kind, fmt, ref=0):
         return _refused(request, exc.message, 404, case)
     except FontsMissing as exc:
         return _refused(request, exc.message, 503, case)
-    return _file(content, f"{document.filename}.{fmt}", fmt, started)
+    fallback = f"case-{case.pk}-{kind}" + (f"-{ref}" if ref else "") + f".{fmt}"
+    return _file(content, f"{document.filename}.{fmt}", fallback, fmt, started)
 
 
 @login_required
@@ -79,4 +80,4 @@ def dossier_download(request, pk):
         content = dossier_pdf(case)
     except FontsMissing as exc:
         return _refused(request, exc.message, 503, case)
-    return _file(content, f"{case.number}_卷宗.pdf", "pdf", started)
+    return _file(content, f"{case.number}_卷宗.pdf", f"case-{case.pk}-dossier.pdf", "pdf", started)
