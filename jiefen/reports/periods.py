@@ -283,10 +283,10 @@ def parse_period(text: str) -> Period:
 
 
 def period_choices_near(today: date | None = None) -> list[tuple[str, str]]:
-    """Codes and labels for a period picker: this and last week, biweek, month, quarter, year."""
+    """Codes and labels for a period picker: this and last month, quarter, year, biweek, week."""
     today = today or local_today()
     choices = []
-    for kind in (WEEK, BIWEEK, MONTH, QUARTER, YEAR):
+    for kind in (MONTH, QUARTER, YEAR, BIWEEK, WEEK):
         current = period_containing(kind, today)
         for period in (current, current.previous()):
             choices.append((period.code, period.label))

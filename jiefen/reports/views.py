@@ -98,11 +98,11 @@ def statistics_tables(request):
     context = _context(request)
     stats = context["stats"]
     context["tables"] = [
-        ("village", _("按村(社区)"), stats.by_village),
-        ("type", _("按纠纷类型"), stats.by_type),
-        ("channel", _("按来源渠道"), stats.by_channel),
-        ("tier", _("按调处层级"), stats.by_tier),
-        ("unit", _("按承办单位"), stats.by_unit),
+        ("village", _("按村(社区)"), stats.by_village, ind.GROUP_LABELS["village"]),
+        ("type", _("按纠纷类型"), stats.by_type, ind.GROUP_LABELS["dispute_type"]),
+        ("channel", _("按来源渠道"), stats.by_channel, ind.GROUP_LABELS["channel"]),
+        ("tier", _("按调处层级"), stats.by_tier, ind.GROUP_LABELS["tier"]),
+        ("unit", _("按承办单位"), stats.by_unit, ind.GROUP_LABELS["unit"]),
     ]
     context["charts"] = {
         "channels": charts.svg_cached(charts.channel_distribution, stats.by_channel),
