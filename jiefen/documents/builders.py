@@ -23,15 +23,12 @@ from jiefen.mediation.models import (
     PoliceReport,
     Record,
     RecordKind,
-    Referral,
-    ReturnVisit,
     RightsNotice,
 )
 from jiefen.organisation.models import Unit, UnitKind
 from jiefen.web.display import mask_id_number, mask_phone
 
 from .content import (
-    BLANK_DATE,
     Closing,
     Document,
     FormTable,
