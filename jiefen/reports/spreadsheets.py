@@ -105,7 +105,9 @@ def _scope_line(period: Period, filters: ind.Filters, org_name: str) -> str:
 
 # ---------------------------------------------------------------- 人民调解案件统计表
 
-TYPE_HEADERS = ["纠纷类型", "新登记", "调解成功", "调解不成", "调结合计", "调解成功率", "办结", "期末在办(正在调解)", "协议涉及金额(元)"]
+# 期末在办 counts every case not archived at the period's end (under mediation, awaiting
+# performance or a return visit): the ledger's "正在办理", not only "正在调解".
+TYPE_HEADERS = ["纠纷类型", "新登记", "调解成功", "调解不成", "调结合计", "调解成功率", "办结", "期末在办", "协议涉及金额(元)"]
 RATE_HEADERS = ["指标", "比率", "分子", "分母", "口径"]
 
 

@@ -111,9 +111,9 @@ def statistics_tables(request):
     return render(request, "reports/statistics.html", context)
 
 
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
+def _xlsx(content: bytes, filename: str, ascii_name: str) -> HttpResponse:
+    """An XLSX download named in Chinese, with an ASCII name for clients that ignore filename*."""
     response = HttpResponse(content, content_type=XLSX)
-    ascii_name = "".join(c if c.isascii() and c.isalnum() or c in "-_." else "_" for c in filename)
     response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -126,7 +126,8 @@ def export_table(request):
         return _forbidden(request, NO_STATISTICS)
     form, period, filters = _query(request)
     content = spreadsheets.statistics_table_xlsx(statistics_cases(request.user), period, filters, org_name=_org_name(request.user))
-    return _xlsx(content, _("人民调解案件统计表-%(code)s.xlsx") % {"code": period.code.replace("..", "至")})
+    code = period.code.replace("..", "_")
+    return _xlsx(content, _("人民调解案件统计表-%(code)s.xlsx") % {"code": code}, f"statistics-{code}.xlsx")
 
 
 @login_required
@@ -136,7 +137,8 @@ def export_ledger(request):
         return _forbidden(request, NO_STATISTICS)
     form, period, filters = _query(request)
     content = spreadsheets.dispute_ledger_xlsx(statistics_cases(request.user), period, filters, org_name=_org_name(request.user))
-    return _xlsx(content, _("矛盾纠纷排查调处台账-%(code)s.xlsx") % {"code": period.code.replace("..", "至")})
+    code = period.code.replace("..", "_")
+    return _xlsx(content, _("矛盾纠纷排查调处台账-%(code)s.xlsx") % {"code": code}, f"ledger-{code}.xlsx")
 
 
 @login_required
@@ -144,7 +146,7 @@ def export_ledger(request):
 def ledger_template(request):
     if not may_import_ledgers(request.user):
         return _forbidden(request, _("只有综治中心工作人员可以导入历史台账。"))
-    return _xlsx(spreadsheets.ledger_template_xlsx(), _("矛盾纠纷历史台账导入模板.xlsx"))
+    return _xlsx(spreadsheets.ledger_template_xlsx(), _("矛盾纠纷历史台账导入模板.xlsx"), "ledger-template.xlsx")
 
 
 @login_required
