@@ -123,13 +123,14 @@ def meeting_agenda_compute(meeting: Meeting, *, now: datetime | None = None) -> 
     now = now or timezone.now()
     today = timezone.localdate(now)
     since = meeting_since(meeting)
-    scope = meeting_case_scope(meeting)
+    # Cases registered after `now` did not exist yet (matters when `now` is in the past).
+    scope = meeting_case_scope(meeting).filter(created_at__lte=now)
     open_cases = scope.exclude(state=CaseState.ARCHIVED)
     risk_order = When_(
         When(risk_grade=RiskGrade.RED, then=Value(0)), default=Value(1), output_field=IntegerField()
     )
     sections = [
-        _section("new", scope.filter(created_at__gte=since, created_at__lte=now).order_by("-created_at", "-id")),
+        _section("new", scope.filter(created_at__gte=since).order_by("-created_at", "-id")),
         _section(
             "red_orange",
             open_cases.filter(risk_grade__in=[RiskGrade.RED, RiskGrade.ORANGE]).order_by(risk_order, "due_date", "id"),
