@@ -277,6 +277,9 @@ def demo_load(*, now: datetime | None = None) -> DemoReport:
         builder = _Builder(now)
         builder.build_organisation()
         builder.build_cases()
+        from jiefen.meetings.demo import demo_meetings
+
+        demo_meetings(builder)  # the last weeks' meetings, 督办 tasks and 三联三议
     report = DemoReport(created=True, subdistrict=builder.subdistrict, existing_admin=builder.existing_admin)
     report.seconds = time.monotonic() - started
     report.counts = demo_counts(builder.subdistrict)
@@ -1316,6 +1319,9 @@ def demo_reset() -> dict:
     if subdistrict is None:
         return {}
     with transaction.atomic():
+        from jiefen.meetings.demo import meetings_demo_reset
+
+        meetings_demo_reset(subdistrict)
         areas = Area.objects.filter(Q(pk=subdistrict.pk) | Q(subdistrict=subdistrict))
         units = Unit.objects.filter(area__in=areas)
         cases = Case.objects.filter(subdistrict=subdistrict)
