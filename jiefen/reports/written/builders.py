@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiefen.cases.models import Channel
 from jiefen.documents.content import cn_date
@@ -72,9 +73,10 @@ def rate_cell(rate: ind.Rate) -> V:
     return V(f"{rate.percent}（{rate.fraction}）", round(rate.value, 4), percent=True)
 
 
-def rate_words(rate: ind.Rate) -> str:
+def rate_words(rate: ind.Rate, empty: str = "") -> str:
+    """85.7%（6/7）, or 不计算（本期无调结案件） when there is nothing to divide."""
     if rate.value is None:
-        return _("暂无可计算的案件")
+        return _("不计算（%(why)s）") % {"why": empty} if empty else _("不计算")
     return _("%(percent)s（%(num)d/%(den)d）") % {"percent": rate.percent, "num": rate.numerator, "den": rate.denominator}
 
 
@@ -82,12 +84,30 @@ def amount_cell(value) -> V:
     return V(ind.format_amount(value), float(value) if value is not None else None)
 
 
-def change_words(now: int, before: int, unit: str = "件") -> str:
+def change_words(now: int, before: int, previous: str, unit: str = "件") -> str:
     if now == before:
-        return _("与上期持平")
+        return _("与%(previous)s持平") % {"previous": previous}
     if now > before:
-        return _("较上期增加%(n)d%(unit)s") % {"n": now - before, "unit": unit}
-    return _("较上期减少%(n)d%(unit)s") % {"n": before - now, "unit": unit}
+        return _("较%(previous)s增加%(n)d%(unit)s") % {"previous": previous, "n": now - before, "unit": unit}
+    return _("较%(previous)s减少%(n)d%(unit)s") % {"previous": previous, "n": before - now, "unit": unit}
+
+
+PREVIOUS = {
+    ReportKind.WEEKLY: gettext_lazy("上周"),
+    ReportKind.BIWEEKLY: gettext_lazy("上期"),
+    ReportKind.MONTHLY: gettext_lazy("上月"),
+    ReportKind.QUARTERLY: gettext_lazy("上季度"),
+    ReportKind.ANNUAL: gettext_lazy("上年"),
+}
+
+
+def short_date(day: date | None, year: int) -> str:
+    """10月14日 inside the report's year, 2025年12月30日 outside it (dates in tables)."""
+    if day is None:
+        return DASH
+    if day.year == year:
+        return _("%(m)d月%(d)d日") % {"m": day.month, "d": day.day}
+    return cn_date(day)
 
 
 def count_change(now, before) -> V:
@@ -130,18 +150,18 @@ def overall_paragraphs(inputs: ReportInputs, *, lead: str) -> list[Paragraph]:
     ) % {
         "lead": lead,
         "new": s.new_cases,
-        "change": change_words(s.new_cases, p.new_cases),
+        "change": change_words(s.new_cases, p.new_cases, str(PREVIOUS[ReportKind(inputs.kind)])),
         "screening": s.screening_found,
         "concluded": s.concluded,
         "agreements": s.agreements,
         "terminations": s.terminations,
-        "success": rate_words(s.success_rate),
+        "success": rate_words(s.success_rate, _("本期无调结案件")),
         "closed": s.closed,
-        "on_time": rate_words(s.on_time_rate),
-        "inside": rate_words(s.not_handed_up_rate),
+        "on_time": rate_words(s.on_time_rate, _("本期无办结案件")),
+        "inside": rate_words(s.not_handed_up_rate, _("本期无办结案件")),
         "due": s.performance_due,
         "performed": s.performed,
-        "performance": rate_words(s.performance_rate),
+        "performance": rate_words(s.performance_rate, _("无到期协议")),
         "open": s.open_at_end,
     }
     second = _(
@@ -157,9 +177,10 @@ def overall_paragraphs(inputs: ReportInputs, *, lead: str) -> list[Paragraph]:
     return [Paragraph(first), Paragraph(second)]
 
 
-def key_figures_table(inputs: ReportInputs, *, previous_label: str) -> Table:
+def key_figures_table(inputs: ReportInputs) -> Table:
     """主要指标: this period, the period before and the change, volumes under every rate."""
     s, p = inputs.summary, inputs.previous
+    previous_label = str(PREVIOUS[ReportKind(inputs.kind)])
     counts = [
         ("new_cases", s.new_cases, p.new_cases),
         ("screening_found", s.screening_found, p.screening_found),
@@ -251,7 +272,7 @@ def ranking_table(key: str, caption: str, name_header: str, rows: list[ind.Figur
         caption,
         [_("排名"), name_header, _("新登记"), _("调结"), _("调解成功率"), _("办结"), _("按期办结率"), _("协议履行率"), _("不到位")],
         body,
-        widths=(7, 17, 8, 8, 15, 8, 14, 14, 9),
+        widths=(7, 19, 9, 7, 14, 7, 14, 14, 9),
         numeric=(0, 2, 3, 4, 5, 6, 7, 8),
         total=total_row,
         note=note or _("注：按调解成功率排名，成功率相同的按调结件数排序；本期无调结案件的不参加排名，以“—”表示。"),
@@ -327,15 +348,15 @@ def case_table(key: str, caption: str, listed: data.CaseList, *, with_due=False)
         caption,
         [_("序号"), _("案件编号"), _("纠纷简题"), _("村(社区)"), _("类型"), _("风险"), _("办理时限") if with_due else _("状态")],
         rows or [["", _("（无）"), "", "", "", "", ""]],
-        widths=(7, 21, 27, 13, 12, 7, 13),
+        widths=(6, 26, 24, 12, 12, 7, 13),
         numeric=(0, 5),
         note=note,
     )
 
 
-def incident_table(rows) -> Table:
+def incident_table(rows, period: Period) -> Table:
     body = [
-        [str(i), cn_date(incident.detected_on), incident.unit.name, incident.get_kind_display(), incident.case.number if incident.case else DASH, incident.get_status_display()]
+        [str(i), short_date(incident.detected_on, period.end.year), incident.unit.name, incident.get_kind_display(), incident.case.number if incident.case else DASH, incident.get_status_display()]
         for i, incident in enumerate(rows, 1)
     ]
     return Table(
@@ -343,8 +364,8 @@ def incident_table(rows) -> Table:
         _("不到位情形"),
         [_("序号"), _("发现日期"), _("责任单位"), _("情形"), _("案件编号"), _("审核状态")],
         body or [["", _("（本期无）"), "", "", "", ""]],
-        widths=(7, 17, 24, 20, 20, 12),
-        numeric=(0, 5),
+        widths=(6, 14, 26, 20, 22, 12),
+        numeric=(0, 1, 5),
     )
 
 
@@ -392,7 +413,7 @@ def _weekly(inputs: ReportInputs, judgement: str) -> list:
     blocks = [Paragraph(_("现将%(period)s矛盾纠纷排查化解情况和需会商研究的事项报告如下。") % {"period": short_period(period)})]
     blocks.append(Heading(_("一、本周基本情况")))
     blocks += overall_paragraphs(inputs, lead=_("本周（%(dates)s）") % {"dates": period_dates(period)})
-    blocks.append(key_figures_table(inputs, previous_label=_("上周")))
+    blocks.append(key_figures_table(inputs))
     blocks.append(chart("rates", charts.rates(s), _("主要指标")))
     blocks.append(chart("types", charts.type_distribution(inputs.stats.by_type), _("纠纷类型分布"), 125))
 
@@ -421,11 +442,11 @@ def _weekly(inputs: ReportInputs, judgement: str) -> list:
                 _("本周上报上一级和上交的纠纷"),
                 [_("序号"), _("案件编号"), _("纠纷简题"), _("村(社区)"), _("去向"), _("日期"), _("理由")],
                 [
-                    [str(i), e.case.number, e.case.title, e.case.village.name, _("上报上一级") if e.action == "escalate" else _("上交上级"), cn_date(e.on), e.reason]
+                    [str(i), e.case.number, e.case.title, e.case.village.name, _("上报上一级") if e.action == "escalate" else _("上交上级"), short_date(e.on, period.end.year), e.reason]
                     for i, e in enumerate(moved, 1)
                 ],
-                widths=(7, 20, 20, 12, 13, 13, 15),
-                numeric=(0,),
+                widths=(6, 26, 18, 11, 12, 11, 16),
+                numeric=(0, 5),
             )
         )
 
@@ -488,14 +509,14 @@ def task_table(key, caption, tasks) -> Table:
         state = task.get_state_display()
         if task.is_open and task.deadline < today:
             state = _("已超期")
-        rows.append([str(i), task.number, task.title, task.owner_unit.name, task.owner.get_full_name() or task.owner.username, cn_date(task.deadline), state])
+        rows.append([str(i), task.number, task.title, task.owner_unit.name, task.owner.get_full_name() or task.owner.username, short_date(task.deadline, today.year), state])
     return Table(
         key,
         caption,
         [_("序号"), _("督办编号"), _("督办事项"), _("责任单位"), _("责任人"), _("办结期限"), _("状态")],
         rows,
-        widths=(7, 18, 25, 16, 10, 14, 10),
-        numeric=(0,),
+        widths=(6, 20, 24, 16, 10, 13, 11),
+        numeric=(0, 5, 6),
     )
 
 
@@ -504,7 +525,7 @@ def _biweekly(inputs: ReportInputs, judgement: str) -> list:
     blocks = [Paragraph(_("现将%(period)s全街道矛盾纠纷多元化解工作情况通报如下。") % {"period": short_period(period)})]
     blocks.append(Heading(_("一、总体情况")))
     blocks += overall_paragraphs(inputs, lead=period_dates(period))
-    blocks.append(key_figures_table(inputs, previous_label=_("上期")))
+    blocks.append(key_figures_table(inputs))
     blocks.append(chart("rates", charts.rates(s), _("主要指标")))
 
     blocks.append(Heading(_("二、各村(社区)工作情况")))
@@ -533,18 +554,26 @@ def village_comment(rows: list[ind.Figures]) -> list[Paragraph]:
     idle = [row.label for row in rows if not row.new_cases and not row.concluded]
     parts = []
     if ranked:
-        best = ranked[0]
+        best = [row for row in ranked if row.success_rate.value == ranked[0].success_rate.value]
         parts.append(
-            _("本期调解成功率居前的是%(name)s，调结%(n)d件、成功率%(rate)s") % {"name": best.label, "n": best.concluded, "rate": best.success_rate.percent}
+            _("本期调解成功率最高的是%(names)s（%(rate)s）")
+            % {"names": "、".join(row.label for row in best[:5]), "rate": ranked[0].success_rate.percent}
         )
-        if len(ranked) > 1:
-            worst = ranked[-1]
-            parts.append(_("居后的是%(name)s，调结%(n)d件、成功率%(rate)s") % {"name": worst.label, "n": worst.concluded, "rate": worst.success_rate.percent})
-    busiest = max(rows, key=lambda row: row.new_cases, default=None)
-    if busiest is not None and busiest.new_cases:
-        parts.append(_("新登记纠纷最多的是%(name)s（%(n)d件）") % {"name": busiest.label, "n": busiest.new_cases})
+        worst = [row for row in ranked if row.success_rate.value == ranked[-1].success_rate.value]
+        if ranked[-1].success_rate.value != ranked[0].success_rate.value:
+            parts.append(
+                _("最低的是%(names)s（%(rate)s）")
+                % {"names": "、".join(row.label for row in worst[:5]), "rate": ranked[-1].success_rate.percent}
+            )
+    most = max((row.new_cases for row in rows), default=0)
+    if most:
+        busiest = [row.label for row in rows if row.new_cases == most]
+        if len(busiest) <= 3:
+            text = _("新登记纠纷最多的是%(names)s（各%(n)d件）") if len(busiest) > 1 else _("新登记纠纷最多的是%(names)s（%(n)d件）")
+            parts.append(text % {"names": "、".join(busiest), "n": most})
     if idle:
-        parts.append(_("%(names)s本期无新登记和调结纠纷") % {"names": "、".join(idle[:8]) + (_("等%(n)d个村(社区)") % {"n": len(idle)} if len(idle) > 8 else "")})
+        names = "、".join(idle[:8]) + (_("等%(n)d个村(社区)") % {"n": len(idle)} if len(idle) > 8 else "")
+        parts.append(_("%(names)s本期无新登记和调结纠纷") % {"names": names})
     if not parts:
         return [Paragraph(_("本期各村(社区)无新登记和调结纠纷。"))]
     return [Paragraph("；".join(parts) + _("。"))]
@@ -562,12 +591,12 @@ def incidents_section(inputs: ReportInputs, *, heading: str) -> list:
                 _("本期在案件办理中发现不到位情形%(n)d起，涉及%(units)s。") % {"n": s.incidents, "units": "、".join(units)}
             )
         )
-        blocks.append(incident_table(rows))
+        blocks.append(incident_table(rows, period))
     else:
         blocks.append(Paragraph(_("本期案件办理中未发现不到位情形。")))
     if others:
         blocks.append(Paragraph(_("另有督办任务未按期办结等不到位情形%(n)d起：") % {"n": len(others)}))
-        table = incident_table(others)
+        table = incident_table(others, period)
         table.key, table.caption = "other_incidents", _("其他不到位情形")
         blocks.append(table)
     if s.cards is None:
@@ -614,7 +643,7 @@ def _monthly(inputs: ReportInputs, judgement: str) -> list:
     blocks = [Paragraph(_("现将%(period)s全街道矛盾纠纷形势研判情况报告如下。") % {"period": period.label})]
     blocks.append(Heading(_("一、基本情况")))
     blocks += overall_paragraphs(inputs, lead=period.label)
-    blocks.append(key_figures_table(inputs, previous_label=_("上月")))
+    blocks.append(key_figures_table(inputs))
     blocks.append(chart("rates", charts.rates(s), _("主要指标")))
 
     blocks.append(Heading(_("二、发展趋势")))
@@ -720,7 +749,7 @@ def _quarterly(inputs: ReportInputs, judgement: str) -> list:
     ]
     blocks.append(Heading(_("一、总体情况")))
     blocks += overall_paragraphs(inputs, lead=period.label)
-    blocks.append(key_figures_table(inputs, previous_label=_("上季度")))
+    blocks.append(key_figures_table(inputs))
     blocks.append(chart("rates", charts.rates(s), _("主要指标")))
     blocks.append(chart("trend", charts.monthly_trend(stats.trend), _("月度趋势")))
 
@@ -819,11 +848,11 @@ def confirmation_blocks(inputs: ReportInputs, *, heading: str) -> list:
                 _("本期作出裁定的司法确认"),
                 [_("序号"), _("案件编号"), _("人民法院/法庭"), _("申请日期"), _("裁定日期"), _("结果")],
                 [
-                    [str(i), c.agreement.case.number, c.court.name, cn_date(c.applied_on), cn_date(c.decided_on), c.get_outcome_display()]
+                    [str(i), c.agreement.case.number, c.court.name, short_date(c.applied_on, inputs.period.end.year), short_date(c.decided_on, inputs.period.end.year), c.get_outcome_display()]
                     for i, c in enumerate(found.rows, 1)
                 ],
-                widths=(7, 22, 25, 16, 16, 14),
-                numeric=(0,),
+                widths=(6, 26, 26, 14, 14, 14),
+                numeric=(0, 3, 4, 5),
             )
         )
     return blocks
@@ -859,7 +888,7 @@ def _annual(inputs: ReportInputs, judgement: str) -> list:
     blocks = [Paragraph(_("现将%(year)d年度全街道矛盾纠纷多元化解工作情况总结如下。") % {"year": year})]
     blocks.append(Heading(_("一、全年工作情况")))
     blocks += overall_paragraphs(inputs, lead=_("%(year)d年") % {"year": year})
-    blocks.append(key_figures_table(inputs, previous_label=_("上年")))
+    blocks.append(key_figures_table(inputs))
     blocks.append(chart("rates", charts.rates(s), _("主要指标")))
 
     blocks.append(Heading(_("二、月度走势")))
