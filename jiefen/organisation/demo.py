@@ -1050,6 +1050,10 @@ class _Replay:
         self.plans = {plan.key: plan for plan in plans}
         self.cases = {}
         self.clock = _Clock()
+        from jiefen.mediation.demo_story import MediationStory
+
+        # Referrals, police reports, sessions, records and refusals around the lifecycle steps.
+        self.story = MediationStory(self)
 
     def run(self):
         from jiefen.cases.deadlines import deadlines_sweep as deadline_sweep
@@ -1100,10 +1104,15 @@ class _Replay:
                     actor=plan.reporter, data=plan.data, parties=plan.parties, routing_override=plan.override, today=today
                 )
             self.cases[plan.key] = case
+            self.story.registered(plan, case, moment)
             return
         action = plan.actions[index - 1]
         case = self.cases[plan.key]
         actor, kwargs = self.arguments(action, case, plan, today)
+        case, taken = self.story.before(plan, index, action, case, actor, kwargs, moment)
+        self.cases[plan.key] = case
+        if taken:  # a party's refusal ended the attempt (不予受理 or 终止调解) by itself
+            return
         if action == "start_mediation":
             self.prepare_mediation(case, actor)
         if action == "archive":
@@ -1343,6 +1352,9 @@ def demo_reset() -> dict:
 
         PerformanceItem.objects.filter(agreement__case__in=cases).delete()
         ReturnVisit.objects.filter(case__in=cases).delete()
+        from jiefen.mediation.models import PoliceReport
+
+        PoliceReport.objects.filter(case__in=cases).delete()  # each holds its referral (PROTECT)
         Incident.objects.filter(Q(case__in=cases) | Q(unit__in=units)).delete()
         with connection.cursor() as cursor:
             cursor.execute(
