@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("jiefen.documents.urls")),
     path("cases/<int:pk>/mediation/", include("jiefen.mediation.urls")),
+    path("reports/", include("jiefen.reports.urls_archive")),
     path("cases/<int:pk>/agreements/", include("jiefen.mediation.urls_agreements")),
     path("", include("jiefen.meetings.urls")),
     path("", include("jiefen.reports.urls")),  # dashboard/ and statistics/
