@@ -656,3 +656,75 @@ def test_render_times_are_reasonable(october, org, centre_staff):
         assert report.elapsed < 30, (kind, report.elapsed)
     OUTPUT.mkdir(parents=True, exist_ok=True)
     (OUTPUT / "render-times.json").write_text(json.dumps(times, ensure_ascii=False, indent=2))
+
+
+# ---------------------------------------------------------------- the archive page
+
+
+@pytest.mark.django_db
+def test_staff_generate_from_the_archive_and_leaders_read_and_download(client, org, media, centre_staff, leader):
+    from django.urls import reverse
+
+    from .conftest import PASSWORD
+
+    client.login(username="staff", password=PASSWORD)
+    page = client.get(reverse("reports_archive:list"))
+    assert page.status_code == 200 and "立即生成" in page.content.decode()
+    response = client.post(
+        reverse("reports_archive:generate"), {"subdistrict": org.subdistrict.pk, "kind": "monthly", "period": "2026-10", "keep_judgement": "1", "judgement": ""}
+    )
+    report = Report.objects.get(kind="monthly", period_code="2026-10")
+    assert response.status_code == 302 and response["Location"].startswith(reverse("reports_archive:detail", args=["monthly", "2026-10"]))
+    detail = client.get(response["Location"]).content.decode()
+    assert "测试矛调研〔2026〕1号" in detail and "第1版" in detail and "研判意见和工作建议" in detail
+    # The analyst's judgement makes version 2.
+    client.post(
+        reverse("reports_archive:generate"),
+        {"subdistrict": org.subdistrict.pk, "kind": "monthly", "period": "2026-10", "judgement": "邻里纠纷上升，建议加强排查。"},
+    )
+    second = Report.objects.get(kind="monthly", period_code="2026-10", version=2)
+    assert second.judgement == "邻里纠纷上升，建议加强排查。" and second.created_by == centre_staff
+    # A period of the wrong kind is refused with the reason, and nothing is made.
+    response = client.post(reverse("reports_archive:generate"), {"subdistrict": org.subdistrict.pk, "kind": "monthly", "period": "2026-W44"}, follow=True)
+    assert "统计期应为一个月" in response.content.decode() and Report.objects.count() == 2
+
+    client.logout()
+    client.login(username="leader", password=PASSWORD)
+    page = client.get(reverse("reports_archive:list")).content.decode()
+    assert "2026年10月矛盾纠纷形势研判报告" in page and "立即生成" not in page
+    download = client.get(reverse("reports_archive:download", args=[report.pk, "pdf"]))
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    assert download["X-Content-SHA256"] == report.pdf_sha256 and "attachment" in download["Content-Disposition"]
+    assert client.post(reverse("reports_archive:generate"), {"kind": "monthly", "period": "2026-11"}).status_code == 403
+    assert Report.objects.count() == 2
+
+    # A file changed on disk after archiving is not handed out.
+    report_file_path(report, "docx").write_bytes(b"tampered")
+    assert client.get(reverse("reports_archive:download", args=[report.pk, "docx"])).status_code == 409
+
+
+@pytest.mark.django_db
+def test_the_archive_is_closed_to_mediators_grid_workers_and_other_subdistricts(client, org, media, village_mediator, grid_worker, centre_staff):
+    from django.urls import reverse
+
+    from jiefen.organisation.models import Area, AreaKind, Role, RoleAssignment
+
+    from .conftest import PASSWORD
+
+    report = produce(org, "weekly", "2026-W44")
+    for username in ("vmed", "grid"):
+        client.login(username=username, password=PASSWORD)
+        assert client.get(reverse("reports_archive:list")).status_code == 403
+        assert client.get(reverse("reports_archive:download", args=[report.pk, "pdf"])).status_code == 404
+        client.logout()
+    # Staff of another subdistrict see nothing of this one.
+    other = Area.objects.create(name="另一街道", kind=AreaKind.SUBDISTRICT, code="另一")
+    centre = Unit.objects.create(name="另一街道综治中心", kind=UnitKind.GOVERNANCE_CENTRE, area=other)
+    person = Person.objects.get(user=centre_staff)
+    RoleAssignment.objects.filter(person=person).delete()
+    RoleAssignment.objects.create(person=person, role=Role.CENTRE_STAFF, unit=centre)
+    client.login(username="staff", password=PASSWORD)
+    assert client.get(reverse("reports_archive:download", args=[report.pk, "pdf"])).status_code == 404
+    assert client.get(reverse("reports_archive:list") + f"?subdistrict={org.subdistrict.pk}").status_code == 404
+    assert "还没有归档的报告" in client.get(reverse("reports_archive:list")).content.decode()

@@ -116,3 +116,8 @@ class Report(models.Model):
     @property
     def formats(self) -> list[str]:
         return [fmt for fmt in ("pdf", "docx", "xlsx") if self.path_of(fmt)]
+
+    @property
+    def files(self) -> list[tuple[str, str]]:
+        """(format, SHA-256) of the stored files, PDF first."""
+        return [(fmt, self.sha256_of(fmt)) for fmt in self.formats]
