@@ -31,6 +31,7 @@ from jiefen.mediation.services.preparation import (
     third_party_invite,
 )
 from jiefen.mediation.services.sittings import record_create, session_book
+from jiefen.web.display import timeline
 
 from .casework import act, events, register, snapshot, walk
 
@@ -158,6 +159,9 @@ def test_a_refusal_before_acceptance_is_a_rejection_pointing_to_other_routes(mak
     assert "仲裁" in case.rejection_pointed_to and "诉" in case.rejection_pointed_to
     note, transition = events(case)[-2:]
     assert (note.kind, note.action, note.data["decision"], note.data["party_name"]) == (EventKind.NOTE, "consent_recorded", REFUSE, "李四")
+    # The timeline names the event and spells out who answered what.
+    row = timeline([note])[0]
+    assert row["title"] == "登记调解意愿" and row["details"] == ["李四：拒绝调解（当面口头表示）"]
     assert (transition.kind, transition.action, transition.to_state) == (EventKind.TRANSITION, "reject", CaseState.REJECTED)
     assert "李四拒绝调解" in transition.reason and "第十七条" in transition.reason
     assert transition.data["pointed_to"] == case.rejection_pointed_to

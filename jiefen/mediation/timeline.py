@@ -21,7 +21,7 @@ def _consent(data):
     line = _("%(party)s：%(decision)s") % {"party": data.get("party_name", ""), "decision": _label(ConsentDecision, data.get("decision"))}
     if data.get("method"):
         line += _("（%(method)s）") % {"method": data["method"]}
-    return [line]
+    return [line, data["note"]] if data.get("note") else [line]
 
 
 def _notice(data):

@@ -142,8 +142,7 @@ def consent_record(*, case_id, party_id, decision, actor, method="", note="", to
             case,
             actor,
             "consent_recorded",
-            data={"party": party.pk, "party_name": party.name, "decision": decision, "method": method},
-            reason=consent.note,
+            data={"party": party.pk, "party_name": party.name, "decision": decision, "method": method, "note": consent.note},
         )
         if decision == ConsentDecision.REFUSE:
             if case.state == CaseState.REGISTERED:
