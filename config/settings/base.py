@@ -143,6 +143,8 @@ TASKS = {
 # How long before a limit a mediator is told it is due soon, in working days.
 JIEFEN_DUE_SOON_WORKING_DAYS = int(os.environ.get("JIEFEN_DUE_SOON_WORKING_DAYS", "1"))
 JIEFEN_CASE_PAGE_SIZE = 25
+# Largest evidence file (image or PDF) a user may upload, in bytes.
+JIEFEN_MAX_UPLOAD_BYTES = int(os.environ.get("JIEFEN_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 # How long before a performance item of an agreement falls due the mediator is reminded, in working days.
 JIEFEN_PERFORMANCE_REMIND_WORKING_DAYS = int(os.environ.get("JIEFEN_PERFORMANCE_REMIND_WORKING_DAYS", "3"))
 # The largest scan of a signed agreement accepted.
