@@ -53,7 +53,8 @@ def panel_context(request, case):
         "evidence": list(Evidence.objects.filter(case=case).select_related("uploaded_by", "record")),
         "referrals": referrals,
         "police_reports": list(PoliceReport.objects.filter(case=case).select_related("police_station", "reported_by")),
-        "missing": preparation.missing_before_mediation(case) if case.state in BEFORE_CONCLUSION else [],
+        # What 开始调解 still needs, while it is still to come.
+        "missing": preparation.missing_before_mediation(case) if case.state in BEFORE_CONCLUSION[:-1] else [],
         "can_handle": handler,
         "preparing": case.state in BEFORE_CONCLUSION,
         "forms": forms,
