@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiefen.cases.models import CaseState
 from jiefen.common.errors import DomainError
@@ -33,7 +34,7 @@ from ..models import (
 from . import guard
 from .guard import BEFORE_CONCLUSION
 
-ART_17 = "《中华人民共和国人民调解法》第十七条"
+ART_17 = gettext_lazy("《中华人民共和国人民调解法》第十七条")
 
 
 def other_routes() -> str:
