@@ -354,3 +354,68 @@ def test_query_count_does_not_grow_with_the_data(
 def test_postgres_and_sqlite_agree_on_the_local_day(october):
     """Nothing is cut at UTC midnight: F (00:10 local on 1 Nov) is November on any backend."""
     assert ind.summary(everything(), make_period(date(2026, 10, 31), date(2026, 10, 31))).new_cases == 1
+
+
+# ---------------------------------------------------------------- periods
+
+
+@pytest.mark.parametrize(
+    "code, start, end, label",
+    [
+        ("2026", date(2026, 1, 1), date(2026, 12, 31), "2026年"),
+        ("2026-H2", date(2026, 7, 1), date(2026, 12, 31), "2026年下半年"),
+        ("2026-Q3", date(2026, 7, 1), date(2026, 9, 30), "2026年第三季度"),
+        ("2024-02", date(2024, 2, 1), date(2024, 2, 29), "2024年2月"),
+        ("2026-12", date(2026, 12, 1), date(2026, 12, 31), "2026年12月"),
+        ("2026-W44", date(2026, 10, 26), date(2026, 11, 1), "2026年第44周（10月26日—11月1日）"),
+        ("2026-W01", date(2025, 12, 29), date(2026, 1, 4), "2026年第1周（2025年12月29日—2026年1月4日）"),
+        ("2026-W53", date(2026, 12, 28), date(2027, 1, 3), "2026年第53周（2026年12月28日—2027年1月3日）"),
+        ("2026-B22", date(2026, 10, 19), date(2026, 11, 1), "2026年第22期双周（10月19日—11月1日）"),
+        ("2026-B01", date(2025, 12, 29), date(2026, 1, 11), "2026年第1期双周（2025年12月29日—2026年1月11日）"),
+        ("2026-B27", date(2026, 12, 28), date(2027, 1, 3), "2026年第27期双周（2026年12月28日—2027年1月3日）"),
+        ("2026-10-05", date(2026, 10, 5), date(2026, 10, 5), "2026年10月5日"),
+        ("2026-10-01..2026-10-07", date(2026, 10, 1), date(2026, 10, 7), "2026年10月1日—10月7日"),
+        ("2026-12-20~2027-01-10", date(2026, 12, 20), date(2027, 1, 10), "2026年12月20日—2027年1月10日"),
+        ("2026q4", date(2026, 10, 1), date(2026, 12, 31), "2026年第四季度"),
+    ],
+)
+def test_period_codes(code, start, end, label):
+    period = parse_period(code)
+    assert (period.start, period.end, period.label) == (start, end, label)
+    assert parse_period(period.code) == period  # the code round-trips
+
+
+@pytest.mark.parametrize("code", ["", "2026-13", "2026-Q5", "2025-W53", "2025-B27", "2026-02-30", "2026-10-05..2026-10-01", "十月", "2026-W0"])
+def test_bad_period_codes_say_what_is_wrong(code):
+    from jiefen.reports.periods import PeriodError
+
+    with pytest.raises(PeriodError) as error:
+        parse_period(code)
+    assert str(error.value)  # a Chinese sentence, shown as is
+
+
+def test_moving_between_periods():
+    from jiefen.reports.periods import iso_weeks_in_year, last_complete, period_containing
+
+    assert parse_period("2026-01").previous().code == "2025-12"
+    assert parse_period("2026-Q1").previous().code == "2025-Q4"
+    assert parse_period("2026-W53").next().code == "2027-W01"
+    assert parse_period("2027-W01").previous().code == "2026-W53"
+    assert parse_period("2026-B27").next().code == "2027-B01"
+    assert parse_period("2027-B01").previous().code == "2026-B27"
+    assert parse_period("2025-B01").previous().code == "2024-B26"
+    assert parse_period("2026-10-01..2026-10-07").previous().code == "2026-09-24..2026-09-30"
+    assert [iso_weeks_in_year(y) for y in (2020, 2024, 2025, 2026, 2032)] == [53, 52, 52, 53, 53]
+    assert period_containing("biweek", date(2027, 1, 2)).code == "2026-B27"
+    assert period_containing("week", date(2027, 1, 1)).code == "2026-W53"
+    assert last_complete("month", date(2026, 3, 1)).code == "2026-02"
+    assert last_complete("week", date(2026, 1, 1)).code == "2025-W52"
+    bounds = parse_period("2026-10").bounds()
+    assert bounds[0].isoformat() == "2026-10-01T00:00:00+08:00" and bounds[1].isoformat() == "2026-11-01T00:00:00+08:00"
+    # Every day of 2026 to 2028 is in exactly one biweekly period, and they follow each other.
+    period = parse_period("2026-B01")
+    while period.start.year < 2029:
+        following = period.next()
+        assert (following.start - period.end).days == 1
+        assert following.days in (7, 14)
+        period = following
