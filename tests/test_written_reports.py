@@ -226,7 +226,8 @@ def docx_tables(document) -> dict:
                 caption = text.split("　", 1)[1]
         elif tag == "tbl" and caption is not None:
             table = DocxTable(child, document)
-            tables[caption] = [[cell.text for cell in row.cells] for row in table.rows]
+            # A narrow cell may set a rate over two lines (85.7% / （6/7））: read it as one.
+            tables[caption] = [[cell.text.replace("\n", "") for cell in row.cells] for row in table.rows]
             caption = None
     return tables
 

@@ -66,11 +66,13 @@ def n(value) -> V:
     return V(DASH if value is None else str(value), value)
 
 
-def rate_cell(rate: ind.Rate) -> V:
-    """The rate with the volumes it stands on: 85.7%（6/7）; — when there is nothing to divide."""
+def rate_cell(rate: ind.Rate, *, stacked: bool = False) -> V:
+    """The rate with the volumes it stands on: 85.7%（6/7）, or on two lines in a narrow
+    column; — when there is nothing to divide."""
     if rate.value is None:
         return V(DASH, None)
-    return V(f"{rate.percent}（{rate.fraction}）", round(rate.value, 4), percent=True)
+    separator = "\n" if stacked else ""
+    return V(f"{rate.percent}{separator}（{rate.fraction}）", round(rate.value, 4), percent=True)
 
 
 def rate_words(rate: ind.Rate, empty: str = "") -> str:
@@ -131,6 +133,14 @@ def rate_change(now: ind.Rate, before: ind.Rate) -> V:
 
 def risk_label(case) -> str:
     return case.get_risk_grade_display()
+
+
+def period_line(period: Period, today: date) -> str:
+    """（统计时段：…）, saying so when the period has not ended yet (a report run on demand
+    mid-period counts what is on file so far)."""
+    if period.end >= today:
+        return _("（统计时段：%(dates)s；统计期尚未结束，数据截至%(today)s）") % {"dates": period_dates(period), "today": cn_date(today)}
+    return _("（统计时段：%(dates)s）") % {"dates": period_dates(period)}
 
 
 def period_dates(period: Period) -> str:
@@ -246,10 +256,10 @@ def ranking_table(key: str, caption: str, name_header: str, rows: list[ind.Figur
             row.label,
             n(row.new_cases),
             n(row.concluded),
-            rate_cell(row.success_rate),
+            rate_cell(row.success_rate, stacked=True),
             n(row.closed),
-            rate_cell(row.on_time_rate),
-            rate_cell(row.performance_rate),
+            rate_cell(row.on_time_rate, stacked=True),
+            rate_cell(row.performance_rate, stacked=True),
             n(row.incidents),
         ]
         for place, row in ranking(rows)
@@ -261,10 +271,10 @@ def ranking_table(key: str, caption: str, name_header: str, rows: list[ind.Figur
             _("全街道"),
             n(total.new_cases),
             n(total.concluded),
-            rate_cell(total.success_rate),
+            rate_cell(total.success_rate, stacked=True),
             n(total.closed),
-            rate_cell(total.on_time_rate),
-            rate_cell(total.performance_rate),
+            rate_cell(total.on_time_rate, stacked=True),
+            rate_cell(total.performance_rate, stacked=True),
             n(total.incidents),
         ]
     return Table(
@@ -272,7 +282,7 @@ def ranking_table(key: str, caption: str, name_header: str, rows: list[ind.Figur
         caption,
         [_("排名"), name_header, _("新登记"), _("调结"), _("调解成功率"), _("办结"), _("按期办结率"), _("协议履行率"), _("不到位")],
         body,
-        widths=(7, 19, 9, 7, 14, 7, 14, 14, 9),
+        widths=(7, 16, 9, 7, 15, 7, 15, 15, 9),
         numeric=(0, 2, 3, 4, 5, 6, 7, 8),
         total=total_row,
         note=note or _("注：按调解成功率排名，成功率相同的按调结件数排序；本期无调结案件的不参加排名，以“—”表示。"),
@@ -348,7 +358,7 @@ def case_table(key: str, caption: str, listed: data.CaseList, *, with_due=False)
         caption,
         [_("序号"), _("案件编号"), _("纠纷简题"), _("村(社区)"), _("类型"), _("风险"), _("办理时限") if with_due else _("状态")],
         rows or [["", _("（无）"), "", "", "", "", ""]],
-        widths=(6, 26, 24, 12, 12, 7, 13),
+        widths=(7, 25, 24, 12, 12, 7, 13),
         numeric=(0, 5),
         note=note,
     )
@@ -364,13 +374,19 @@ def incident_table(rows, period: Period) -> Table:
         _("不到位情形"),
         [_("序号"), _("发现日期"), _("责任单位"), _("情形"), _("案件编号"), _("审核状态")],
         body or [["", _("（本期无）"), "", "", "", ""]],
-        widths=(6, 14, 26, 20, 22, 12),
+        widths=(7, 14, 25, 20, 22, 12),
         numeric=(0, 1, 5),
     )
 
 
 def chart(key: str, figure, title: str, width_mm: float = 150) -> Figure:
     return Figure(key, title, charts.to_png(figure), width_mm)
+
+
+def type_chart(rows: list[ind.Figures]) -> Figure:
+    """The type distribution, smaller when only a few types had cases (one fat bar is no picture)."""
+    shown = sum(1 for row in rows if row.new_cases)
+    return chart("types", charts.type_distribution(rows), _("纠纷类型分布"), 100 if shown <= 3 else 125)
 
 
 def judgement_box(kind: str, judgement: str) -> Box | None:
@@ -415,7 +431,7 @@ def _weekly(inputs: ReportInputs, judgement: str) -> list:
     blocks += overall_paragraphs(inputs, lead=_("本周（%(dates)s）") % {"dates": period_dates(period)})
     blocks.append(key_figures_table(inputs))
     blocks.append(chart("rates", charts.rates(s), _("主要指标")))
-    blocks.append(chart("types", charts.type_distribution(inputs.stats.by_type), _("纠纷类型分布"), 125))
+    blocks.append(type_chart(inputs.stats.by_type))
 
     listed = data.new_cases(inputs.cases, period)
     blocks.append(Heading(_("二、本周新登记纠纷")))
@@ -445,7 +461,7 @@ def _weekly(inputs: ReportInputs, judgement: str) -> list:
                     [str(i), e.case.number, e.case.title, e.case.village.name, _("上报上一级") if e.action == "escalate" else _("上交上级"), short_date(e.on, period.end.year), e.reason]
                     for i, e in enumerate(moved, 1)
                 ],
-                widths=(6, 26, 18, 11, 12, 11, 16),
+                widths=(7, 25, 18, 11, 12, 11, 16),
                 numeric=(0, 5),
             )
         )
@@ -515,7 +531,7 @@ def task_table(key, caption, tasks) -> Table:
         caption,
         [_("序号"), _("督办编号"), _("督办事项"), _("责任单位"), _("责任人"), _("办结期限"), _("状态")],
         rows,
-        widths=(6, 20, 24, 16, 10, 13, 11),
+        widths=(7, 20, 23, 16, 10, 13, 11),
         numeric=(0, 5, 6),
     )
 
@@ -653,7 +669,7 @@ def _monthly(inputs: ReportInputs, judgement: str) -> list:
 
     blocks.append(Heading(_("三、纠纷类型和来源")))
     blocks.append(Paragraph(share_words(stats.by_type, s.new_cases, _("纠纷类型"))))
-    blocks.append(chart("types", charts.type_distribution(stats.by_type), _("纠纷类型分布"), 125))
+    blocks.append(type_chart(stats.by_type))
     blocks.append(breakdown_table("types", _("纠纷类型分布"), _("纠纷类型"), stats.by_type, s))
     blocks.append(Paragraph(share_words(stats.by_channel, s.new_cases, _("来源渠道"))))
     blocks.append(breakdown_table("channels", _("来源渠道分布"), _("来源渠道"), stats.by_channel, s))
@@ -851,7 +867,7 @@ def confirmation_blocks(inputs: ReportInputs, *, heading: str) -> list:
                     [str(i), c.agreement.case.number, c.court.name, short_date(c.applied_on, inputs.period.end.year), short_date(c.decided_on, inputs.period.end.year), c.get_outcome_display()]
                     for i, c in enumerate(found.rows, 1)
                 ],
-                widths=(6, 26, 26, 14, 14, 14),
+                widths=(7, 25, 26, 14, 14, 14),
                 numeric=(0, 3, 4, 5),
             )
         )
@@ -898,7 +914,7 @@ def _annual(inputs: ReportInputs, judgement: str) -> list:
 
     blocks.append(Heading(_("三、纠纷类型和来源")))
     blocks.append(Paragraph(share_words(stats.by_type, s.new_cases, _("纠纷类型"))))
-    blocks.append(chart("types", charts.type_distribution(stats.by_type), _("纠纷类型分布"), 125))
+    blocks.append(type_chart(stats.by_type))
     blocks.append(breakdown_table("types", _("纠纷类型分布"), _("纠纷类型"), stats.by_type, s))
     blocks.append(Paragraph(share_words(stats.by_channel, s.new_cases, _("来源渠道"))))
     blocks.append(chart("channels", charts.channel_distribution(stats.by_channel), _("来源渠道分布"), 125))
@@ -959,7 +975,7 @@ def report_build(
         mast=issuer,
         number=number,
         title=report_title(kind, period),
-        period_line=_("（统计时段：%(dates)s）") % {"dates": period_dates(period)},
+        period_line=period_line(period, local_now.date()),
         recipient=recipient,
         issuer=issuer,
         issued_on=issued_on or local_now.date(),

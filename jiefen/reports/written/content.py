@@ -62,6 +62,12 @@ class Table:
     def all_rows(self):
         return self.rows + ([self.total] if self.total else [])
 
+    @property
+    def keep(self) -> bool:
+        """Short tables are kept on one page (with their caption); long ones break, their
+        header repeated."""
+        return len(self.all_rows()) <= 20
+
     def texts(self):
         yield self.caption
         yield from self.header

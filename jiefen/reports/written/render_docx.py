@@ -98,12 +98,25 @@ def _cant_split(row):
     trpr.append(OxmlElement("w:cantSplit"))
 
 
+def _cell_margins(table, mm: float = 1.0):
+    """Narrow left and right cell margins (Word's default is 1.9 mm), so that a three-character
+    header fits a narrow numeric column."""
+    margins = OxmlElement("w:tblCellMar")
+    for edge in ("left", "right"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:w"), str(int(Mm(mm).twips)))
+        element.set(qn("w:type"), "dxa")
+        margins.append(element)
+    table._tbl.tblPr.append(margins)
+
+
 def _table(docx, block, fonts):
     _caption(docx, _("表%(n)d　%(caption)s") % {"n": block.number, "caption": block.caption}, fonts)
     rows = block.all_rows()
     table = docx.add_table(rows=len(rows) + 1, cols=len(block.header))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     base._borders(table._tbl.tblPr)
+    _cell_margins(table)
     if block.widths:
         base._widths(table, block.widths)
     header = table.rows[0]
@@ -125,6 +138,12 @@ def _table(docx, block, fonts):
                 for paragraph in cell.paragraphs:
                     for run in paragraph.runs:
                         run.font.bold = True
+    if block.keep:
+        # Word keeps a table on one page when every row's paragraphs keep with the next row.
+        for word_row in table.rows[:-1]:
+            for cell in word_row.cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
     if block.note:
         paragraph = docx.add_paragraph()
         base._spacing(paragraph, line=16, before=2, size=NOTE_PT, align=WD_ALIGN_PARAGRAPH.LEFT)
