@@ -30,6 +30,11 @@ from .casework import act, register
 from .conftest import Org, _area, _user
 from jiefen.organisation.models import AreaKind, Role, Unit, UnitKind
 
+# Every test is a database test, even those that only read the module fixture's bytes: pytest-django
+# runs database tests before transactional ones, which flush the data migrations' rows (the dispute
+# types) that the fixture needs.
+pytestmark = pytest.mark.django_db
+
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output" / "documents"
 NUMBER = re.compile(r"（(\d{4})）文书人调(\S{0,2})字第(\d+)号")
 
@@ -325,7 +330,6 @@ def test_one_page_of_each_kind_is_kept_as_png_for_a_human_eye(rendered):
 # ---------------------------------------------------------------- numbering and refusal, case by case
 
 
-@pytest.mark.django_db
 def test_numbers_are_issued_per_subdistrict_year_and_kind(org, dispute_type, centre_staff):
     first_case = act(register(org, dispute_type, centre_staff), "accept", centre_staff)
     second = act(register(org, dispute_type, centre_staff), "accept", centre_staff)
@@ -345,7 +349,6 @@ def test_numbers_are_issued_per_subdistrict_year_and_kind(org, dispute_type, cen
     assert DocumentNumber.objects.filter(kind="acceptance").count() == 3
 
 
-@pytest.mark.django_db
 def test_a_document_whose_data_is_not_on_file_is_refused_and_takes_no_number(org, dispute_type, centre_staff):
     case = register(org, dispute_type, centre_staff)
     refusals = {
@@ -373,7 +376,6 @@ def test_a_document_whose_data_is_not_on_file_is_refused_and_takes_no_number(org
     assert not DocumentNumber.objects.exists()
 
 
-@pytest.mark.django_db
 def test_a_rejected_case_has_no_closing_report_and_an_accepted_one_no_rejection_notice(org, dispute_type, centre_staff):
     rejected = act(register(org, dispute_type, centre_staff), "reject", centre_staff)
     with pytest.raises(DocumentUnavailable, match="不予受理告知书结案"):
@@ -383,7 +385,6 @@ def test_a_rejected_case_has_no_closing_report_and_an_accepted_one_no_rejection_
         document_build(accepted, "rejection")
 
 
-@pytest.mark.django_db
 def test_missing_cjk_fonts_give_a_clear_message(org, dispute_type, centre_staff, settings):
     case = act(register(org, dispute_type, centre_staff), "accept", centre_staff)
     document = document_build(case, "acceptance")

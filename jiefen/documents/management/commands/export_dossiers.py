@@ -56,8 +56,9 @@ class Command(BaseCommand):
         parser.add_argument("--year", required=True, help="年度，如 2026")
         parser.add_argument("--out", required=True, help="输出目录（不存在时自动创建）")
         parser.add_argument("--subdistrict", default="", help="只导出该街道（编号前缀或名称）")
+        parser.add_argument("--case", action="append", default=[], dest="numbers", help="只导出该案件编号（可重复）")
 
-    def handle(self, *args, year, out, subdistrict, **options):
+    def handle(self, *args, year, out, subdistrict, numbers=(), **options):
         from tqdm import tqdm
 
         try:
@@ -73,7 +74,10 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from None
 
-        cases = list(cases_of_year(year, subdistrict))
+        cases = cases_of_year(year, subdistrict)
+        if numbers:
+            cases = cases.filter(number__in=numbers)
+        cases = list(cases)
         if not cases:
             self.stdout.write(f"{year}年没有已归档或已办结的案件，未导出任何卷宗。")
             return
