@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -91,9 +92,15 @@ def _rc() -> dict:
     }
 
 
+# matplotlib's rcParams are one dict for the whole process: a thread leaving rc_context puts
+# the old values back while another thread may still be drawing, which then falls back to
+# DejaVu Sans and prints CJK text as boxes. Charts are drawn one at a time per process.
+_STYLE_LOCK = threading.RLock()
+
+
 @contextmanager
 def _style():
-    with rc_context(_rc()):
+    with _STYLE_LOCK, rc_context(_rc()):
         yield
 
 
