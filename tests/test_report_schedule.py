@@ -215,6 +215,7 @@ def test_the_scheduler_runs_the_reports_duty_once_per_slot(org, quick, monkeypat
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.filterwarnings("error:Glyph:UserWarning")  # CJK text drawn in a font without it
 def test_two_schedulers_at_once_make_each_report_exactly_once(concurrent_db, org, quick):  # noqa: F811
     """Two schedulers' workers run the check at the same moment (the worst case: the slot
     claim already makes this rare); the database lets one version of each report through."""
