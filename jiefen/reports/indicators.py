@@ -13,8 +13,8 @@ Start from the cases the reader may see — ``cases_visible_to(user)`` for a per
     stats.trend                               # one point per month
 
 ``summary``, ``breakdown``, ``monthly_trend`` and ``hotspots`` can also be called on their own.
-Each runs a fixed number of aggregate (GROUP BY) queries whatever the number of cases; nothing
-loops over cases in Python.
+Each runs a fixed number of aggregate (GROUP BY) queries whatever the number of cases (a
+summary 4, a breakdown 4–5, ``statistics`` about 36); nothing loops over cases in Python.
 
 Definitions (all dates are Asia/Shanghai local dates; "in the period" = the local date of the
 moment lies in [period.start, period.end])
@@ -33,8 +33,11 @@ moment lies in [period.start, period.end])
                            agreement performed (PerformanceItem.performed_on) on or before the
                            period end; for a case without agreement items, the
                            ``confirm_performed`` transition before the period ended. Judged as
-                           of the period end. One agreement per case (a case has at most one
-                           effective agreement).
+                           of the period end and cumulative: every agreement due by then
+                           counts, not only those due within the period. One agreement per
+                           case (a case has at most one effective agreement). The mediation
+                           app's ``agreement_performance_rate(cases, as_of=d)`` is this rate
+                           as of the day before d (see tests/test_indicators.py).
 办结 closed                 ``archive`` in the period (Case.closed_at).
 按期办结率 on-time rate      closed with Case.closed_within_limits ÷ closed (stamped at archive:
                            no missed-limit incident, not overdue).
