@@ -118,6 +118,10 @@ class Report(models.Model):
         return [fmt for fmt in ("pdf", "docx", "xlsx") if self.path_of(fmt)]
 
     @property
+    def render_seconds(self) -> float:
+        return self.render_ms / 1000
+
+    @property
     def files(self) -> list[tuple[str, str]]:
         """(format, SHA-256) of the stored files, PDF first."""
         return [(fmt, self.sha256_of(fmt)) for fmt in self.formats]
