@@ -7,6 +7,8 @@ moment, and the 督办 sweep runs once per simulated day, so the records are wha
 would have written. Called at the end of the demo build; removed by `meetings_demo_reset`.
 """
 
+import heapq
+import itertools
 import random
 from datetime import datetime, time, timedelta
 from datetime import timezone as dt_timezone
@@ -49,10 +51,10 @@ NOTES = {
     MeetingKind.BRANCH_ANALYSIS: ["支部研判本月小区矛盾纠纷情况，梳理物业服务、邻里噪音、停车等问题。"],
 }
 DECISIONS = [
-    ("{number}限期化解", "{unit}对{number}（{title}）加大调解力度，限期化解；确有困难的及时上报。"),
-    ("{number}包案跟进", "{unit}明确专人包案，每周向综治中心报告{number}进展。"),
-    ("{number}回访核实", "{unit}对{number}当事人进行回访，核实协议履行情况，防止矛盾反弹。"),
-    ("{number}联合调处", "{unit}会同司法所、派出所对{number}开展联合调处。"),
+    ("{title}限期化解", "{unit}对{number}（{title}）加大调解力度，限期化解；确有困难的及时上报。"),
+    ("{title}包案跟进", "{unit}明确专人包案，每周向综治中心报告{number}（{title}）进展。"),
+    ("{title}回访核实", "{unit}对{number}（{title}）当事人进行回访，核实协议履行情况，防止矛盾反弹。"),
+    ("{title}联合调处", "{unit}会同司法所、派出所对{number}（{title}）开展联合调处。"),
 ]
 PROGRESS = [
     "已与双方当事人电话沟通，约定本周面谈。",
@@ -114,7 +116,7 @@ def demo_meetings(builder) -> dict:
     def owner_for(case):
         users = builder.mediators.get(case.assigned_unit_id) or []
         for login in ("cuntiao", "jietiao"):
-            if builder.users[login] in users and rng.random() < 0.6:
+            if builder.users[login] in users and rng.random() < 0.8:
                 return builder.users[login]
         mediator = builder.users_by_id.get(case.mediator_id)
         if mediator in users:
@@ -123,6 +125,90 @@ def demo_meetings(builder) -> dict:
 
     first_day = today - timedelta(days=7 * WEEKS)
     planned_tasks = []
+
+    def hold(meeting, held_at):
+        """Record the minutes at the meeting's end; a 会商 hands out one to three 督办 tasks."""
+        branch = meeting.kind in (MeetingKind.BRANCH_DISPATCH, MeetingKind.BRANCH_ANALYSIS)
+        clock.set(held_at + timedelta(hours=2))
+        invitees = list(meeting_invitees(meeting))
+        attendance = {}
+        for person in invitees:
+            roll = rng.random()
+            attendance[person.pk] = (
+                AttendanceStatus.PRESENT if roll < 0.82 else AttendanceStatus.EXCUSED if roll < 0.95 else AttendanceStatus.ABSENT
+            )
+        chair = _chair(meeting, invitees)
+        if chair is not None:
+            attendance[chair.pk] = AttendanceStatus.PRESENT
+        if not any(status == AttendanceStatus.PRESENT for status in attendance.values()):
+            return []
+        meeting_record_minutes(
+            meeting_id=meeting.pk,
+            actor=staff,
+            attendance=attendance,
+            notes=rng.choice(NOTES[meeting.kind]),
+            chair=chair,
+            location="综治中心会商室" if not branch else f"{meeting.unit.area.name}党群服务站",
+            held_at=held_at,
+        )
+        counts["held"] += 1
+        if meeting.kind != MeetingKind.CONSULTATION:
+            return []
+        meeting.refresh_from_db()
+        candidates = _discussed_cases(meeting)
+        rng.shuffle(candidates)
+        # The village mediator's demo login should have 督办 tasks of its own to look at.
+        village_login = builder.users["cuntiao"]
+        their_units = [unit_id for unit_id, users in builder.mediators.items() if village_login in users]
+        if meeting.scheduled_on >= today - timedelta(days=14) and not SupervisionTask.objects.filter(owner=village_login).exists():
+            theirs = (
+                Case.objects.filter(assigned_unit_id__in=their_units, created_at__lte=clock())
+                .exclude(state=CaseState.ARCHIVED)
+                .select_related("assigned_unit")
+                .order_by("-id")
+                .first()
+            )
+            if theirs is not None:
+                candidates = [theirs] + [c for c in candidates if c.id != theirs.id]
+        tasks = []
+        for case in candidates[: rng.randint(1, 3)]:
+            owner = owner_for(case)
+            if owner is None:
+                continue
+            title, text = rng.choice(DECISIONS)
+            words = {"number": case.number, "title": case.title, "unit": case.assigned_unit.name}
+            tasks.append(
+                decision_create_task(
+                    meeting_id=meeting.pk,
+                    actor=staff,
+                    decision=text.format(**words),
+                    title=title.format(**words)[:120],
+                    owner_unit=case.assigned_unit,
+                    owner=owner,
+                    working_days=rng.choice([3, 5, 5, 7, 10]),
+                    cases=[case],
+                    today=meeting.scheduled_on,
+                )
+            )
+        counts["tasks"] += len(tasks)
+        planned_tasks.extend(tasks)
+        return tasks
+
+    def plan_task(task, held_at):
+        """About two in three done in time, a few late, the rest left open (and, once their
+        deadline passes, recorded by the sweep as 不到位)."""
+        roll = rng.random()
+        span = max((task.deadline - held_at.date()).days, 1)
+        progress_day = held_at.date() + timedelta(days=rng.randint(1, span))
+        if progress_day <= today:
+            later(at(progress_day, 10, rng.randint(0, 59)), "progress", task)
+        if roll < 0.65:
+            done_day = min(held_at.date() + timedelta(days=rng.randint(1, span)), today)
+            later(at(done_day, 16, rng.randint(0, 59)), "done", task)
+        elif roll < 0.8:
+            done_day = task.deadline + timedelta(days=rng.randint(2, 5))
+            if done_day < today:
+                later(at(done_day, 16, rng.randint(0, 59)), "done", task)
     with mock.patch("django.utils.timezone.now", new=clock):
         day = first_day
         while day <= today:
@@ -130,93 +216,38 @@ def demo_meetings(builder) -> dict:
             counts["meetings"] += len(meeting_schedule_period(today=day, subdistrict=sub))
             day += timedelta(days=1)
 
-        meetings = list(
-            Meeting.objects.filter(subdistrict=sub, scheduled_on__lt=today).select_related("unit__area").order_by("scheduled_on", "id")
-        )
-        for meeting in meetings:
+        # Everything else happens in time order, with the 督办 sweep once a day, so each
+        # meeting's frozen agenda shows the earlier tasks as they stood that day.
+        queue, sequence = [], itertools.count()
+
+        def later(moment, what, payload):
+            heapq.heappush(queue, (moment, next(sequence), what, payload))
+
+        for meeting in Meeting.objects.filter(subdistrict=sub, scheduled_on__lt=today).select_related("unit__area").order_by("scheduled_on", "id"):
             branch = meeting.kind in (MeetingKind.BRANCH_DISPATCH, MeetingKind.BRANCH_ANALYSIS)
             # Branches sometimes let a week slip; the subdistrict's meetings are always held.
             if branch and rng.random() < 0.3:
                 continue
-            held_at = at(meeting.scheduled_on, 9 if not branch else 15, rng.choice([0, 0, 30]))
-            clock.set(held_at + timedelta(hours=2))
-            invitees = list(meeting_invitees(meeting))
-            attendance = {}
-            for person in invitees:
-                roll = rng.random()
-                attendance[person.pk] = (
-                    AttendanceStatus.PRESENT if roll < 0.82 else AttendanceStatus.EXCUSED if roll < 0.95 else AttendanceStatus.ABSENT
-                )
-            chair = _chair(meeting, invitees)
-            if chair is not None:
-                attendance[chair.pk] = AttendanceStatus.PRESENT
-            if not any(status == AttendanceStatus.PRESENT for status in attendance.values()):
-                continue
-            meeting_record_minutes(
-                meeting_id=meeting.pk,
-                actor=staff,
-                attendance=attendance,
-                notes=rng.choice(NOTES[meeting.kind]),
-                chair=chair,
-                location="综治中心会商室" if not branch else f"{meeting.unit.area.name}党群服务站",
-                held_at=held_at,
-            )
-            counts["held"] += 1
-            if meeting.kind != MeetingKind.CONSULTATION:
-                continue
-            meeting.refresh_from_db()
-            candidates = _discussed_cases(meeting)
-            rng.shuffle(candidates)
-            for case in candidates[: rng.randint(1, 3)]:
-                owner = owner_for(case)
-                if owner is None:
-                    continue
-                title, text = rng.choice(DECISIONS)
-                words = {"number": case.number, "title": case.title, "unit": case.assigned_unit.name}
-                task = decision_create_task(
-                    meeting_id=meeting.pk,
-                    actor=staff,
-                    decision=text.format(**words),
-                    title=title.format(**words),
-                    owner_unit=case.assigned_unit,
-                    owner=owner,
-                    working_days=rng.choice([3, 5, 5, 7, 10]),
-                    cases=[case],
-                    today=meeting.scheduled_on,
-                )
-                counts["tasks"] += 1
-                planned_tasks.append((task, held_at))
+            later(at(meeting.scheduled_on, 9 if not branch else 15, rng.choice([0, 0, 30])), "hold", meeting)
 
-        # Progress and completion, in time order with a daily sweep: about two in three done
-        # in time, a few late, the rest still open (missed ones become 不到位 incidents).
-        events = []
-        for task, held_at in planned_tasks:
-            roll = rng.random()
-            span = max((task.deadline - held_at.date()).days, 1)
-            progress_day = held_at.date() + timedelta(days=rng.randint(1, span))
-            if progress_day <= today:
-                events.append((at(progress_day, 10, rng.randint(0, 59)), "progress", task))
-            if roll < 0.65:
-                done_day = min(held_at.date() + timedelta(days=rng.randint(1, span)), today)
-                events.append((at(done_day, 16, rng.randint(0, 59)), "done", task))
-            elif roll < 0.8:
-                done_day = task.deadline + timedelta(days=rng.randint(2, 5))
-                if done_day < today:
-                    events.append((at(done_day, 16, rng.randint(0, 59)), "done", task))
-        events.sort(key=lambda item: (item[0], item[1] == "done", item[2].pk))
         sweep_day = first_day
-        for moment, what, task in events:
+        while queue:
+            moment, _seq, what, payload = heapq.heappop(queue)
             while sweep_day <= moment.date() and sweep_day < today:
                 clock.set(at(sweep_day, 0, 45))
                 tasks_sweep(today=sweep_day)
                 sweep_day += timedelta(days=1)
+            if what == "hold":
+                for task in hold(payload, moment):
+                    plan_task(task, moment)
+                continue
             clock.set(moment)
-            if not SupervisionTask.objects.filter(pk=task.pk, state="open").exists():
+            if not SupervisionTask.objects.filter(pk=payload.pk, state="open").exists():
                 continue  # finished before this progress note would have come
             if what == "progress":
-                task_record_progress(task_id=task.pk, actor=task.owner, note=rng.choice(PROGRESS))
+                task_record_progress(task_id=payload.pk, actor=payload.owner, note=rng.choice(PROGRESS))
             else:
-                task_complete(task_id=task.pk, actor=task.owner, result=rng.choice(RESULTS), today=moment.date())
+                task_complete(task_id=payload.pk, actor=payload.owner, result=rng.choice(RESULTS), today=moment.date())
         while sweep_day < today:
             clock.set(at(sweep_day, 0, 45))
             tasks_sweep(today=sweep_day)
@@ -231,7 +262,7 @@ def demo_meetings(builder) -> dict:
     from jiefen.notifications.models import Notification
 
     Notification.objects.filter(
-        user_id__in={task.owner_id for task, _held in planned_tasks},
+        user_id__in={task.owner_id for task in planned_tasks},
         message__startswith="督办任务",
         created_at__lt=now - timedelta(days=14),
         read_at__isnull=True,

@@ -38,7 +38,9 @@ from .forms import (
     compounds_for,
     owners_for_unit,
 )
-from .models import MeetingKind, SanlianRole
+from .models import AttendanceStatus, MeetingKind, SanlianRole
+
+ATTENDANCE_ORDER = {AttendanceStatus.PRESENT: 0, AttendanceStatus.EXCUSED: 1, AttendanceStatus.ABSENT: 2}
 
 
 def _forbidden(request, message):
@@ -94,7 +96,9 @@ def _meeting_context(request, meeting, *, minutes_form=None, decision_form=None,
         "agenda": display,
         "visible_case_ids": set(cases_visible_to(user).filter(id__in=case_ids).values_list("id", flat=True)),
         "agenda_is_live": not meeting.is_held,
-        "attendance": list(meeting.attendance.select_related("person").order_by("status", "id")),
+        "attendance": sorted(
+            meeting.attendance.select_related("person"), key=lambda row: (ATTENDANCE_ORDER.get(row.status, 9), row.id)
+        ),
         "tasks": list(meeting.tasks.select_related("owner_unit", "owner").order_by("id")),
         "activity": list(meeting.activity.select_related("actor").order_by("-id")[:20]),
         "can_write": can_write,
