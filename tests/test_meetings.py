@@ -594,3 +594,10 @@ class TestPages:
         client.force_login(village_mediator)
         page = body(client.get("/"))
         assert "会商督办" not in page and 'href="/tasks/"' in page
+
+
+@pytest.mark.django_db
+def test_the_commissioner_is_offered_as_chair_of_the_weekly_consultation(client, week, commissioner, centre_staff):
+    client.force_login(centre_staff)
+    page = client.get(f"/meetings/{week['consultation'].pk}/").content.decode()
+    assert re.search(rf'<option value="{person(commissioner).pk}" selected>政法委员己</option>', page)

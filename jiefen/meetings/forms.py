@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiefen.cases.models import Case
 from jiefen.cases.selectors import cases_visible_to
-from jiefen.organisation.models import GRID_ROLES, Area, AreaKind, Person
+from jiefen.organisation.models import GRID_ROLES, Area, AreaKind, Person, Role
 
 from .models import AttendanceStatus, MeetingKind, SanlianRole, TaskState
 from .selectors import meeting_attendance_choices, meeting_invitees, task_owner_units
@@ -90,6 +90,15 @@ class MinutesForm(forms.Form):
             self.fields["chair"].initial = meeting.chair_id
         else:
             self.fields["held_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+            # The 政法委员 chairs the weekly 会商, the branch secretary the branch's meetings.
+            chair_role = {
+                MeetingKind.CONSULTATION: Role.POLITICAL_LEGAL_COMMISSIONER,
+                MeetingKind.BRANCH_DISPATCH: Role.BRANCH_SECRETARY,
+                MeetingKind.BRANCH_ANALYSIS: Role.BRANCH_SECRETARY,
+            }.get(meeting.kind)
+            if chair_role:
+                chair = Person.objects.filter(id__in=invited_ids, roles__role=chair_role).order_by("id").first()
+                self.fields["chair"].initial = chair.pk if chair else None
 
     def attendance_rows(self):
         """(person, bound field, invited?) for the template, invitees first."""
