@@ -299,3 +299,13 @@ def test_export_refuses_an_unwritable_directory(tmp_path):
         call_command("export_dossiers", "--year", "2026", "--out", str(blocker / "sub"), stdout=io.StringIO(), stderr=io.StringIO())
     with pytest.raises(CommandError, match="输出目录|输出路径"):
         call_command("export_dossiers", "--year", "2026", "--out", str(blocker), stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_the_cover_fits_one_page_even_with_a_long_title_and_many_parties(org, dispute_type, centre_staff):
+    parties = [{"role": "applicant" if i < 3 else "respondent", "kind": "person", "name": f"当事人{i}号"} for i in range(6)]
+    title = "某某村第三村民小组六户村民与某某建材有限公司因采石场爆破震裂房屋及粉尘污染农田赔偿纠纷"
+    case = act(register(org, dispute_type, centre_staff, parties=parties, title=title), "reject", centre_staff)
+    rendered = dossier_render(case)
+    pages = page_texts(rendered.pdf)
+    assert title in pages[0] and "保管期限" in pages[0] and "卷内文件" in pages[0]
+    assert pages[1].startswith("卷内目录")
