@@ -755,7 +755,7 @@ def build_judicial_confirmation(case: Case, ref: int) -> Draft:
     blocks.append(
         Paragraph(
             f"请求确认申请人于{cn_date(effective) if effective else '　　年　　月　　日'}经{agreement.committee.name}主持调解达成的"
-            f"调解协议（{agreement_number}）有效。"
+            f"{agreement_number}调解协议书有效。"
         )
     )
     blocks.append(Heading("事实和理由"))
@@ -775,7 +775,7 @@ def build_judicial_confirmation(case: Case, ref: int) -> Draft:
     )
     blocks.append(Paragraph("此致", "plain"))
     blocks.append(Paragraph(confirmation.court.name, "plain"))
-    blocks.append(Paragraph(f"附：调解协议书一份（{agreement_number}）；申请人身份证明材料各一份。", "plain"))
+    blocks.append(Paragraph(f"附：{agreement_number}调解协议书一份；申请人身份证明材料各一份。", "plain"))
     blocks.append(Signatures([SignatureLine("申请人", p.name) for p in applicants_], note="（申请人签名、盖章或者按指印）"))
     blocks.append(Paragraph(cn_date(confirmation.applied_on), "right"))
     return Draft("司法确认申请书", "", confirmation.applied_on, blocks)
