@@ -492,6 +492,10 @@ def test_the_annual_summary_covers_the_year(october, org, centre_staff):
     channels = rows_by_label(tables["来源渠道分布"])
     assert channels["热线/网上"][0] == "1"
     assert len(document.inline_shapes) == 6  # rates, trend, types, channels, tiers, villages
+    # The year's incidents are counted by kind (not listed one by one), the count the indicators give.
+    kinds = rows_by_label(tables["不到位情形分类"])
+    assert kinds == {"矛盾上交": ["1"], "超过办理时限": ["1"], "合计": [str(summary.incidents)]} and summary.incidents == 2
+    assert "不到位情形" not in tables
     assert "测试综治〔2026〕1号" in docx_text(document)
     save_pages(report, "annual", pages=(0, 1))
 

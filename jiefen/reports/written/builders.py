@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiefen.assessment.models import IncidentKind
 from jiefen.cases.models import Channel
 from jiefen.documents.content import cn_date
 from jiefen.organisation.models import Unit, UnitKind
@@ -595,26 +597,49 @@ def village_comment(rows: list[ind.Figures]) -> list[Paragraph]:
     return [Paragraph("；".join(parts) + _("。"))]
 
 
-def incidents_section(inputs: ReportInputs, *, heading: str) -> list:
+def incidents_section(inputs: ReportInputs, *, heading: str, each: bool = True) -> list:
+    """The 不到位 incidents of the period: listed one by one (a bulletin), or counted by kind
+    (the annual summary, whose units' tally follows); those without a case apart."""
     s, period = inputs.summary, inputs.period
-    rows = list(data.incidents(inputs.cases, period))
-    others = list(data.other_incidents(inputs.subdistrict, period))
+    incidents = data.incidents(inputs.cases, period)
+    others = list(data.other_incidents(inputs.subdistrict, period)[: data.LIST_LIMIT + 1])
     blocks = [Heading(heading)]
     if s.incidents:
-        units = sorted({incident.unit.name for incident in rows})
+        units = list(dict.fromkeys(incidents.order_by("unit__name").values_list("unit__name", flat=True)))
+        shown_units = "、".join(units[:8]) + (_("等%(n)d个单位") % {"n": len(units)} if len(units) > 8 else "")
         blocks.append(
-            Paragraph(
-                _("本期在案件办理中发现不到位情形%(n)d起，涉及%(units)s。") % {"n": s.incidents, "units": "、".join(units)}
-            )
+            Paragraph(_("本期在案件办理中发现不到位情形%(n)d起，涉及%(units)s。") % {"n": s.incidents, "units": shown_units})
         )
-        blocks.append(incident_table(rows, period))
+        if each:
+            rows = list(incidents[: data.LIST_LIMIT])
+            table = incident_table(rows, period)
+            if s.incidents > len(rows):
+                table.note = _("注：共%(count)d起，此处列出前%(shown)d起，完整清单见系统。") % {"count": s.incidents, "shown": len(rows)}
+            blocks.append(table)
+        else:
+            kinds = dict(IncidentKind.choices)
+            counts = incidents.order_by().values_list("kind").annotate(total=Count("id"))
+            rows = [[str(kinds.get(kind, kind)), n(total)] for kind, total in sorted(counts, key=lambda item: -item[1])]
+            blocks.append(
+                Table(
+                    "incidents_by_kind",
+                    _("不到位情形分类"),
+                    [_("情形"), _("起数")],
+                    rows,
+                    widths=(60, 40),
+                    numeric=(1,),
+                    total=[_("合计"), n(s.incidents)],
+                )
+            )
     else:
         blocks.append(Paragraph(_("本期案件办理中未发现不到位情形。")))
     if others:
-        blocks.append(Paragraph(_("另有督办任务未按期办结等不到位情形%(n)d起：") % {"n": len(others)}))
-        table = incident_table(others, period)
-        table.key, table.caption = "other_incidents", _("其他不到位情形")
-        blocks.append(table)
+        count = data.other_incidents(inputs.subdistrict, period).count()
+        blocks.append(Paragraph(_("另有督办任务未按期办结等不到位情形%(n)d起。") % {"n": count}))
+        if each:
+            table = incident_table(others[: data.LIST_LIMIT], period)
+            table.key, table.caption = "other_incidents", _("其他不到位情形")
+            blocks.append(table)
     if s.cards is None:
         blocks.append(Paragraph(_("三色牌：%(note)s，待综合考核模块启用后在通报中列示。") % {"note": ind.COUNTER_NOTES["cards"]}))
     else:
@@ -934,7 +959,7 @@ def _annual(inputs: ReportInputs, judgement: str) -> list:
     confirmation = confirmation_blocks(inputs, heading="")
     blocks += confirmation[1:]
 
-    blocks += incidents_section(inputs, heading=_("七、不到位情形和考核"))
+    blocks += incidents_section(inputs, heading=_("七、不到位情形和考核"), each=False)
     box = judgement_box(inputs.kind, judgement)
     blocks.append(Heading(_("八、%(title)s") % {"title": box.title}))
     blocks.append(box)
