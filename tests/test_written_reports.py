@@ -433,9 +433,11 @@ def test_the_biweekly_bulletin_ranks_villages_and_units_and_lists_incidents(octo
         figures = by_village[row[1]]
         assert row[2:4] == [str(figures.new_cases), str(figures.concluded)]
     assert [row[1] for row in villages[1:-1]] == ["西村", "东村"]  # 西村 100% (1/1) before 东村 66.7% (2/3)
-    units = tables["各承办单位矛盾纠纷化解情况排名"]
-    by_unit = {row.label: row for row in ind.breakdown(everything(), period, "unit", include_empty=False)}
-    assert {row[1] for row in units[1:]} == set(by_unit)
+    # Departments: the subdistrict's own units (the villages' bodies are in the village table).
+    units = tables["街道各承办部门矛盾纠纷化解情况排名"]
+    own = set(Unit.objects.filter(area=org.subdistrict).values_list("name", flat=True))
+    by_unit = {row.label: row for row in ind.breakdown(everything(), period, "unit", include_empty=False) if row.label in own}
+    assert {row[1] for row in units[1:]} == set(by_unit) == {"测试街道人民调解委员会"}
     for row in units[1:]:
         assert row[4] == (f"{by_unit[row[1]].success_rate.percent}（{by_unit[row[1]].success_rate.fraction}）" if by_unit[row[1]].success_rate.value is not None else "—")
     # C's handing up (15 October) is in this bulletin; E's missed limit (23 October) in the next.

@@ -237,6 +237,13 @@ def key_figures_table(inputs: ReportInputs) -> Table:
     )
 
 
+def department_rows(inputs: ReportInputs) -> list[ind.Figures]:
+    """The indicators' rows by unit for the subdistrict's own departments (街道调委会, 小马调解室,
+    综治中心 …); the villages' mediation bodies are in the village table already."""
+    own = set(Unit.objects.filter(area=inputs.subdistrict).values_list("id", flat=True))
+    return [row for row in inputs.stats.by_unit if row.key in own]
+
+
 def ranking(rows: list[ind.Figures]) -> list[tuple[str, ind.Figures]]:
     """Rows with a success rate first, best first (more mediations concluded breaks a tie);
     rows without one follow, unranked, in the organisation's order."""
@@ -551,11 +558,12 @@ def _biweekly(inputs: ReportInputs, judgement: str) -> list:
     blocks.append(ranking_table("villages", _("各村(社区)矛盾纠纷化解情况排名"), _("村(社区)"), stats.by_village, s))
     blocks.append(chart("villages", charts.village_volumes(stats.by_village), _("各村(社区)案件量与调解成功率")))
 
-    blocks.append(Heading(_("三、各承办单位工作情况")))
-    if stats.by_unit:
-        blocks.append(ranking_table("units", _("各承办单位矛盾纠纷化解情况排名"), _("承办单位"), stats.by_unit, None))
+    blocks.append(Heading(_("三、街道各部门工作情况")))
+    departments = department_rows(inputs)
+    if departments:
+        blocks.append(ranking_table("units", _("街道各承办部门矛盾纠纷化解情况排名"), _("承办部门"), departments, None))
     else:
-        blocks.append(Paragraph(_("本期各承办单位无办理数据。")))
+        blocks.append(Paragraph(_("本期街道各部门无承办案件。")))
 
     blocks += incidents_section(inputs, heading=_("四、不到位情形和三色牌"))
     blocks.append(Heading(_("五、工作要求")))
@@ -646,16 +654,24 @@ def incidents_section(inputs: ReportInputs, *, heading: str, each: bool = True) 
         blocks.append(Paragraph(_("本期发放三色牌%(n)d张。") % {"n": s.cards}))
     year = period.end.year
     tally = data.incidents_in_year_by_unit(inputs.subdistrict, year, period.end)
-    if tally:
+    confirmed = [row for row in tally if row["confirmed"]]
+    pending_only = [row for row in tally if not row["confirmed"]]
+    if confirmed:
         blocks.append(
             Table(
                 "incidents_year",
-                _("%(year)d年度各单位不到位情形累计（截至%(date)s）") % {"year": year, "date": cn_date(period.end)},
-                [_("责任单位"), _("已确认"), _("待审核"), _("合计")],
-                [[row["unit__name"], n(row["confirmed"]), n(row["pending"]), n(row["confirmed"] + row["pending"])] for row in tally],
-                widths=(46, 18, 18, 18),
-                numeric=(1, 2, 3),
+                _("%(year)d年度经确认的不到位情形累计（截至%(date)s）") % {"year": year, "date": cn_date(period.end)},
+                [_("责任单位"), _("已确认"), _("待审核")],
+                [[row["unit__name"], n(row["confirmed"]), n(row["pending"])] for row in sorted(confirmed, key=lambda r: (-r["confirmed"], r["unit__name"]))],
+                widths=(56, 22, 22),
+                numeric=(1, 2),
                 note=_("注：按综合考核办法，同一单位年度内经确认的不到位情形1起亮黄牌、2起亮红牌、3起亮黑牌。"),
+            )
+        )
+    if pending_only:
+        blocks.append(
+            Paragraph(
+                _("另有%(n)d个单位的不到位情形尚待领导小组审核确认。") % {"n": len(pending_only)}
             )
         )
     return blocks
@@ -948,12 +964,13 @@ def _annual(inputs: ReportInputs, judgement: str) -> list:
     blocks.append(Heading(_("四、分级化解情况")))
     blocks += tier_blocks(inputs)
 
-    blocks.append(Heading(_("五、各村(社区)和承办单位情况")))
+    blocks.append(Heading(_("五、各村(社区)和街道各部门情况")))
     blocks += village_comment(stats.by_village)
     blocks.append(chart("villages", charts.village_volumes(stats.by_village), _("各村(社区)案件量与调解成功率")))
     blocks.append(ranking_table("villages", _("各村(社区)矛盾纠纷化解情况"), _("村(社区)"), stats.by_village, s))
-    if stats.by_unit:
-        blocks.append(ranking_table("units", _("各承办单位矛盾纠纷化解情况"), _("承办单位"), stats.by_unit, None))
+    departments = department_rows(inputs)
+    if departments:
+        blocks.append(ranking_table("units", _("街道各承办部门矛盾纠纷化解情况"), _("承办部门"), departments, None))
 
     blocks += two_offices_blocks(inputs, heading=_("六、“两所一庭”协同对接和司法确认"))
     confirmation = confirmation_blocks(inputs, heading="")
