@@ -4,6 +4,7 @@ without completion becomes ONE 不到位 incident against the owner unit and per
 set-based sweep that is safe to run again, and at the same time."""
 
 from datetime import date, datetime
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -300,10 +301,19 @@ def body(response):
     return response.content.decode()
 
 
+@pytest.fixture
+def late_november():
+    """The pages judge 'overdue' by today: pin today to 27 November 2026, after every deadline here."""
+    moment = datetime(2026, 11, 27, 10, tzinfo=TZ).astimezone(ZoneInfo("UTC"))
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
 @pytest.mark.django_db
+@pytest.mark.usefixtures("late_november")
 class TestPages:
     def test_the_owner_sees_the_task_under_mine_with_an_overdue_badge(self, client, new_task, village_mediator, other_village_mediator, centre_staff):
-        task = new_task()  # due 13 October 2026, long past
+        task = new_task()  # due 13 October 2026
         client.force_login(village_mediator)
         mine = body(client.get("/tasks/"))
         assert task.number in mine and "已超期" in mine
@@ -334,5 +344,5 @@ class TestPages:
         assert done.status_code == 302
         page = body(client.get(f"/tasks/{task.pk}/"))
         assert "已约双方面谈。" in page and "已化解。" in page and "已办结" in page and "/complete/" not in page
-        # Completed on the real today, long after the deadline: late, with its incident.
+        # Completed on 27 November, long after the deadline: late, with its incident.
         assert "逾期办结" in page and "已记入不到位情形" in page
