@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from jiefen.cases.models import Case, CaseState, RiskGrade, Tier
 from jiefen.common.errors import ConflictError, IllegalTransition, PermissionDenied
@@ -24,7 +23,7 @@ from jiefen.meetings.models import (
 )
 from jiefen.meetings.selectors import agenda_case_ids, meeting_agenda, meeting_agenda_compute, meeting_invitees
 from jiefen.meetings.services import meeting_prepare_agenda, meeting_record_minutes, meeting_schedule_period
-from jiefen.organisation.models import Area, AreaKind, Person, Role, Unit, UnitKind
+from jiefen.organisation.models import Person, Role, Unit, UnitKind
 
 from .casework import register
 from .concurrency_support import _sqlite_template, concurrent_db  # noqa: F401 - fixtures

@@ -13,7 +13,7 @@ from jiefen.cases.models import Case
 from jiefen.common.errors import ConflictError, IllegalTransition, PermissionDenied
 from jiefen.meetings.models import Activity, ActivityKind, Deliberation, DeliberationParty, DeliberationState, SanlianRole
 from jiefen.meetings.services import deliberation_create, deliberation_record, sanlian_parties
-from jiefen.organisation.models import Area, AreaKind, Role, Unit, UnitKind
+from jiefen.organisation.models import Role, Unit, UnitKind
 
 from .casework import register
 from .conftest import _user

@@ -26,7 +26,6 @@ from .models import (
     Deliberation,
     Meeting,
     MeetingKind,
-    MeetingState,
     SanlianRole,
     SupervisionTask,
     TaskNumberSequence,
@@ -359,4 +358,4 @@ def meetings_demo_reset(subdistrict) -> None:
     TaskNumberSequence.objects.filter(subdistrict=subdistrict).delete()
 
 
-__all__ = ["demo_meetings", "meetings_demo_reset", "MeetingState"]
+__all__ = ["demo_meetings", "meetings_demo_reset"]

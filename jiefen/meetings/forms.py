@@ -1,7 +1,6 @@
 """Forms of the meeting pages. They parse input; the rules stay in the services."""
 
 import re
-from datetime import datetime
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -13,7 +12,7 @@ from jiefen.cases.models import Case
 from jiefen.cases.selectors import cases_visible_to
 from jiefen.organisation.models import GRID_ROLES, Area, AreaKind, Person, Role
 
-from .models import AttendanceStatus, MeetingKind, SanlianRole, TaskState
+from .models import AttendanceStatus, MeetingKind, SanlianRole
 from .selectors import meeting_attendance_choices, meeting_invitees, task_owner_units
 
 User = get_user_model()
@@ -240,5 +239,3 @@ def compounds_for(user, subdistrict_ids=None):
         | Q(village_id__in=access.mediator_village_ids)
     )
 
-
-__all__ = ["TaskState", "datetime"]

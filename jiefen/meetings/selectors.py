@@ -15,7 +15,6 @@ from .access import deliberations_visible_to, meetings_visible_to, tasks_visible
 from .models import (
     CADENCE,
     INVITED_UNIT_KINDS,
-    Deliberation,
     Meeting,
     MeetingState,
     SupervisionTask,

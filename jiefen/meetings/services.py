@@ -6,12 +6,10 @@ no trace. `tasks_sweep` is set-based like the deadline sweep: a few statements h
 tasks there are, and running it again changes nothing.
 """
 
-import logging
 import uuid
 from datetime import date, datetime
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -20,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from jiefen.assessment.models import Incident, IncidentKind, IncidentStatus
-from jiefen.cases.models import Case
 from jiefen.common.errors import ConflictError, IllegalTransition, PermissionDenied
 from jiefen.notifications.models import Notification, NotificationKind
 from jiefen.organisation.models import Area, AreaKind, Person, RoleAssignment, Unit
@@ -50,8 +47,6 @@ from .models import (
 )
 from .selectors import meeting_agenda_compute
 
-logger = logging.getLogger(__name__)
-User = get_user_model()
 
 DEFAULT_TASK_WORKING_DAYS = 5
 MAX_TASK_WORKING_DAYS = 120
@@ -679,5 +674,4 @@ __all__ = [
     "deliberation_create",
     "deliberation_record",
     "sanlian_parties",
-    "Case",
 ]
