@@ -221,11 +221,17 @@ def test_two_schedulers_at_once_make_each_report_exactly_once(concurrent_db, org
     claim already makes this rare); the database lets one version of each report through."""
     day = date(2026, 10, 8)
 
+    def produce():
+        return sorted((r.kind, r.period_code) for r in reports_produce_due())
+
     def check():
         with at(day):
-            return sorted((r.kind, r.period_code) for r in reports_produce_due())
+            return produce()
 
-    outcomes = concurrent_db.run(check, check, check, timeout=180)
+    # The clock is patched once, around all three threads: each thread patching and restoring
+    # the same module attribute in its own order could leave a mock behind for later tests.
+    with at(day):
+        outcomes = concurrent_db.run(produce, produce, produce, timeout=180)
     errors = [error for _result, error in outcomes if error is not None]
     assert not errors, errors
     produced = [item for result, _error in outcomes for item in result]
