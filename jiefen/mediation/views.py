@@ -1,11 +1,12 @@
 """The mediation panel's writes, and evidence downloads. Every write goes through a service;
 a refused one re-renders the case page with the form, its errors and the service's message."""
 
+from jiefen.web.panels import panel_refused, refused_text
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -121,15 +122,10 @@ def _renamed(exc):
 
 
 def _refused(request, case, form, message, status):
-    from jiefen.web.views import _detail_context
-
-    request.mediation_failed = form  # the panel shows this form, open, with its errors
-    fresh = case_get_for_user(request.user, pk=case.pk)
-    return render(request, "web/case_detail.html", _detail_context(request, fresh, error=message), status=status)
+    return panel_refused(request, case, attribute="mediation_failed", form=form, message=message, status=status)
 
 
-def _error_text(form, messages_):
-    return _("“%(action)s”未执行：%(errors)s") % {"action": form.title, "errors": " ".join(str(m) for m in messages_)}
+_error_text = refused_text
 
 
 @login_required

@@ -27,3 +27,23 @@ def case_panels(request, case) -> list[dict]:
         if context is not None:
             rendered.append({"key": panel.key, "template": panel.template, "context": context})
     return rendered
+
+
+def panel_refused(request, case, *, attribute: str, form, message: str, status: int):
+    """Redraw the case page after a panel's form was refused: the panel finds the failed form
+    on `request.<attribute>` and shows it open with its errors, above the fresh case."""
+    from django.shortcuts import render
+
+    from jiefen.cases.selectors import case_get_for_user
+
+    from .views import _detail_context
+
+    setattr(request, attribute, form)
+    fresh = case_get_for_user(request.user, pk=case.pk)
+    return render(request, "web/case_detail.html", _detail_context(request, fresh, error=message), status=status)
+
+
+def refused_text(form, messages) -> str:
+    from django.utils.translation import gettext as _
+
+    return _("“%(action)s”未执行：%(errors)s") % {"action": form.title, "errors": " ".join(str(m) for m in messages)}
