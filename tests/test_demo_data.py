@@ -167,7 +167,7 @@ def test_cases_spread_over_the_last_year_with_real_timelines(demo):
 
 def test_parties_have_valid_identity_numbers_and_phones(demo):
     parties = Party.objects.filter(case__subdistrict=demo.subdistrict)
-    assert parties.count() >= 800
+    assert parties.count() >= 700  # about two per case; refusals and recurrences move the exact figure
     for party in parties:
         if party.kind == PartyKind.PERSON:
             validate_id_number(party.id_number)
