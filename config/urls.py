@@ -13,5 +13,12 @@ urlpatterns = [
     path("cases/<int:pk>/agreements/", include("jiefen.mediation.urls_agreements")),
     path("", include("jiefen.meetings.urls")),
     path("", include("jiefen.reports.urls")),  # dashboard/ and statistics/
+    path("assessment/", include("jiefen.assessment.urls")),
+    path("assessment/year-end/", include("jiefen.assessment.urls_yearend")),
+    path("discovery/", include("jiefen.discovery.urls")),
+    path("prevention/", include("jiefen.prevention.urls")),
+    path("api/", include("jiefen.api.urls")),
+    path("open311/", include("jiefen.open311.urls")),
+    path("progress/", include("jiefen.citizen.urls")),
     path("", include("jiefen.web.urls")),
 ]

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import admin_yearend  # noqa: F401 - registers the year-end admin
 from .models import Incident
 
 

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from jiefen.assessment.models import Incident, IncidentKind, IncidentStatus
 from jiefen.common.errors import ConflictError, DomainError, IllegalTransition, PermissionDenied
 from jiefen.common.validators import normalise_id_number, normalise_phone, validate_id_number, validate_phone
-from jiefen.notifications.models import Notification, NotificationKind
+from jiefen.notifications.models import NotificationKind
+from jiefen.notifications.services import notify
 from jiefen.organisation.models import MEDIATION_TIER_BY_KIND, Area, AreaKind, Role, Unit
 from jiefen.organisation.selectors import mediators_of_unit, user_scope
 
@@ -83,10 +84,7 @@ def _event(case, *, kind, actor, action="", from_state="", to_state="", reason="
 
 
 def _notify(users, *, kind, case, message):
-    Notification.objects.bulk_create(
-        [Notification(user=user, kind=kind, case=case, message=message) for user in users if user is not None],
-        ignore_conflicts=True,
-    )
+    notify(users, kind=kind, case=case, message=message)
 
 
 def _unit_mediators_users(unit):

@@ -10,6 +10,12 @@ class NotificationKind(models.TextChoices):
     ESCALATED = "escalated", _("案件已上报")
     OUTCOME = "outcome", _("上报案件有结果")
     NEW_CASE = "new_case", _("新登记案件")
+    TASK = "task", _("督办任务")
+    INCIDENT = "incident", _("不到位情形")
+    CARD = "card", _("警示牌")
+    APPEAL = "appeal", _("申诉")
+    DISCOVERY = "discovery", _("排查走访")
+    CITIZEN = "citizen", _("群众反馈")
 
 
 class Notification(models.Model):
@@ -21,6 +27,9 @@ class Notification(models.Model):
         "cases.Case", verbose_name=_("案件"), null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     message = models.CharField(_("内容"), max_length=300)
+    link = models.CharField(
+        _("链接"), max_length=300, blank=True, help_text=_("站内相对地址；没有案件的通知（如警示牌、督办任务）由此打开相关页面。")
+    )
     due_date = models.DateField(_("相关期限"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)

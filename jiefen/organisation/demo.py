@@ -8,6 +8,8 @@ sweep runs once per simulated day, so timelines, overdue flags, incidents and no
 what the system itself would have recorded.
 """
 
+import importlib
+import importlib.util
 import random
 import time
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from decimal import Decimal
 from unittest import mock
 from zoneinfo import ZoneInfo
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -280,10 +283,30 @@ def demo_load(*, now: datetime | None = None) -> DemoReport:
         from jiefen.meetings.demo import demo_meetings
 
         demo_meetings(builder)  # the last weeks' meetings, 督办 tasks and 三联三议
+        for extend, _reset in _demo_extensions():
+            extend(builder)
     report = DemoReport(created=True, subdistrict=builder.subdistrict, existing_admin=builder.existing_admin)
     report.seconds = time.monotonic() - started
     report.counts = demo_counts(builder.subdistrict)
     return report
+
+
+def _demo_extensions():
+    """(demo_extend, demo_extend_reset) of every installed app whose `demo` module offers them.
+
+    Apps add their part of the demo (registers, campaigns, clients …) without this module
+    knowing them; they run in INSTALLED_APPS order after the cases and meetings exist, and
+    their reset runs before the cases are deleted.
+    """
+    found = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("jiefen.") or importlib.util.find_spec(f"{config.name}.demo") is None:
+            continue
+        module = importlib.import_module(f"{config.name}.demo")
+        extend = getattr(module, "demo_extend", None)
+        if extend is not None:
+            found.append((extend, getattr(module, "demo_extend_reset", None)))
+    return found
 
 
 def _serialise_loads():
@@ -1331,6 +1354,9 @@ def demo_reset() -> dict:
         from jiefen.meetings.demo import meetings_demo_reset
 
         meetings_demo_reset(subdistrict)
+        for _extend, reset in reversed(_demo_extensions()):
+            if reset is not None:
+                reset(subdistrict)
         areas = Area.objects.filter(Q(pk=subdistrict.pk) | Q(subdistrict=subdistrict))
         units = Unit.objects.filter(area__in=areas)
         cases = Case.objects.filter(subdistrict=subdistrict)

@@ -1,0 +1,1 @@
+"""Admin for the year-end score sheets and results."""
