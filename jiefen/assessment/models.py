@@ -51,8 +51,8 @@ class Incident(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    review_reason = models.TextField(_("审核意见"), blank=True)
-    version = models.PositiveIntegerField(_("版本"), default=1)
+    review_reason = models.TextField(_("审核意见"), blank=True, default="", db_default="")
+    version = models.PositiveIntegerField(_("版本"), default=1, db_default=1)
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     class Meta:

@@ -28,7 +28,7 @@ class Notification(models.Model):
     )
     message = models.CharField(_("内容"), max_length=300)
     link = models.CharField(
-        _("链接"), max_length=300, blank=True, help_text=_("站内相对地址；没有案件的通知（如警示牌、督办任务）由此打开相关页面。")
+        _("链接"), max_length=300, blank=True, default="", db_default="", help_text=_("站内相对地址；没有案件的通知（如警示牌、督办任务）由此打开相关页面。")
     )
     due_date = models.DateField(_("相关期限"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
