@@ -9,7 +9,7 @@ from django.utils import timezone
 from jiefen.cases.models import AgreementForm, Case, CaseEvent, CaseState, ReferralRoute
 from jiefen.cases.services import case_register, case_transition
 
-from .conftest import case_data, parties_data
+from .conftest import VALID_ID, case_data, parties_data
 
 # The shortest path of actions from 登记 to every state.
 PATH_TO = {
@@ -110,3 +110,44 @@ def snapshot(case: Case) -> tuple:
     """What must not change when a service refuses: state, version and the event count."""
     fresh = Case.objects.get(pk=case.pk)
     return fresh.state, fresh.version, CaseEvent.objects.filter(case=case).count()
+
+
+def intake_post(org, kind, **overrides):
+    data = {
+        "title": "邻里排水纠纷",
+        "description": "两户因排水沟堵塞发生争执。",
+        "dispute_type": str(kind.pk),
+        "channel": "grid_screening",
+        "village": str(org.village.pk),
+        "compound": "",
+        "grid": str(org.grid.pk),
+        "address": "东村3组12号",
+        "latitude": "",
+        "longitude": "",
+        "people_involved": "2",
+        "amount_in_dispute": "",
+        "risk_grade": "blue",
+        "complexity": "ordinary",
+        "parties-TOTAL_FORMS": "2",
+        "parties-INITIAL_FORMS": "0",
+        "parties-MIN_NUM_FORMS": "1",
+        "parties-MAX_NUM_FORMS": "20",
+        "parties-0-role": "applicant",
+        "parties-0-kind": "person",
+        "parties-0-name": "张三",
+        "parties-0-id_number": VALID_ID,
+        "parties-0-phone": "13800138000",
+        "parties-0-address": "",
+        "parties-0-representative_name": "",
+        "parties-0-representative_phone": "",
+        "parties-1-role": "respondent",
+        "parties-1-kind": "person",
+        "parties-1-name": "",
+        "parties-1-id_number": "",
+        "parties-1-phone": "",
+        "parties-1-address": "",
+        "parties-1-representative_name": "",
+        "parties-1-representative_phone": "",
+    }
+    data.update(overrides)
+    return data

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from jiefen.cases import selectors, services
+from jiefen.cases.intake_sources import resolve_intake_source
 from jiefen.cases.lifecycle import TAKEN_BY_SERVICES, TRANSITIONS
 from jiefen.cases.models import CaseState
 from jiefen.common.errors import ConflictError, DomainError, PermissionDenied
@@ -247,6 +249,10 @@ def case_new(request):
     if not user_scope(request.user).can_register:
         return _forbidden(request, _("您没有登记矛盾纠纷的权限。如需登记，请联系综治中心开通网格员或调解员岗位。"))
     duplicates, hidden_duplicates, status = [], 0, 200
+    try:
+        source = resolve_intake_source(request.user, request.POST.get("source") or request.GET.get("source"))
+    except DomainError as exc:
+        return _forbidden(request, exc.message)
     if request.method == "POST":
         form = CaseIntakeForm(request.POST, user=request.user)
         parties = PartyFormSet(request.POST, prefix="parties")
@@ -260,12 +266,15 @@ def case_new(request):
                 )
             else:
                 try:
-                    case = services.case_register(
-                        actor=request.user,
-                        data=form.case_data(),
-                        parties=[row for _i, row in party_rows],
-                        routing_override=form.routing_override(),
-                    )
+                    with transaction.atomic():
+                        case = services.case_register(
+                            actor=request.user,
+                            data=form.case_data(),
+                            parties=[row for _i, row in party_rows],
+                            routing_override=form.routing_override(),
+                        )
+                        if source is not None:
+                            source.attach(case=case, actor=request.user)
                 except (DomainError, ValidationError) as exc:
                     apply_service_errors(exc, form, parties, [index for index, _row in party_rows])
                 else:
@@ -280,13 +289,14 @@ def case_new(request):
                     return redirect("web:case_detail", pk=case.pk)
         status = 400
     else:
-        form = CaseIntakeForm(user=request.user)
+        form = CaseIntakeForm(user=request.user, initial=source.initial if source else None)
         parties = PartyFormSet(prefix="parties")
     return render(
         request,
         "web/case_new.html",
         {
             "form": form,
+            "source": source,
             "parties": parties,
             "duplicates": duplicates,
             "hidden_duplicates": hidden_duplicates,
