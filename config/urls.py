@@ -16,6 +16,7 @@ urlpatterns = [
     path("assessment/", include("jiefen.assessment.urls")),
     path("assessment/year-end/", include("jiefen.assessment.urls_yearend")),
     path("discovery/", include("jiefen.discovery.urls")),
+    path("screening/", include("jiefen.screening.urls")),
     path("prevention/", include("jiefen.prevention.urls")),
     path("api/", include("jiefen.api.urls")),
     path("open311/", include("jiefen.open311.urls")),

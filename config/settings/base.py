@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "jiefen.reports",
     "jiefen.assessment",
     "jiefen.discovery",
+    "jiefen.screening",
     "jiefen.prevention",
     "jiefen.notifications",
     "jiefen.api",
