@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from jiefen.cases.models import Case, CaseState, RiskGrade, Tier
 from jiefen.common.errors import ConflictError, IllegalTransition, PermissionDenied
 from jiefen.meetings import periods
+from jiefen.reports.periods import parse_period
 from jiefen.meetings.models import (
     Activity,
     ActivityKind,
@@ -107,21 +108,22 @@ class TestPeriods:
         assert q4.next() == periods.period_containing(periods.QUARTERLY, date(2027, 2, 1))
         assert q4.next().index == 1 and q4.previous().start == date(2026, 7, 1)
 
-    def test_fortnights_are_always_fourteen_days_and_numbered_in_their_starting_year(self):
+    def test_fortnights_are_the_statistics_biweekly_periods(self):
         day = date(2025, 12, 20)
-        seen = []
         for _step in range(60):
             fortnight = periods.period_containing(periods.BIWEEKLY, day)
-            assert (fortnight.end - fortnight.start).days == 13 and fortnight.start.weekday() == 0
-            assert fortnight.contains(day)
-            seen.append(fortnight)
+            statistics = parse_period(f"{fortnight.year}-B{fortnight.index:02d}")
+            assert (fortnight.start, fortnight.end) == (statistics.start, statistics.end)
+            assert fortnight.contains(day) and fortnight.start.weekday() == 0
             day += timedelta(days=7)
-        across = periods.period_containing(periods.BIWEEKLY, date(2026, 1, 1))
-        assert (across.start, across.end, across.year, across.index) == (date(2025, 12, 29), date(2026, 1, 11), 2025, 26)
-        assert across.label == "2025年第26期"
-        first_of_2026 = across.next()
-        assert (first_of_2026.start, first_of_2026.year, first_of_2026.index) == (date(2026, 1, 12), 2026, 1)
-        assert first_of_2026.next().index == 2
+        first = periods.period_containing(periods.BIWEEKLY, date(2026, 1, 1))
+        assert (first.start, first.end, first.year, first.index) == (date(2025, 12, 29), date(2026, 1, 11), 2026, 1)
+        assert first.label == "2026年第1期"
+        # 2026 has 53 ISO weeks: the last bulletin period is week 53 alone, and 2027 starts afresh.
+        last = periods.period_containing(periods.BIWEEKLY, date(2026, 12, 30))
+        assert (last.start, last.end, last.index) == (date(2026, 12, 28), date(2027, 1, 3), 27)
+        assert (last.next().start, last.next().year, last.next().index) == (date(2027, 1, 4), 2027, 1)
+        assert last.previous().end == date(2026, 12, 27)
 
     def test_the_first_working_day_follows_the_holiday_table(self):
         # 2026: 1–3 January are holidays and Sunday 4 January is a 调休 working day.

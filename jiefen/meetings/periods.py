@@ -3,9 +3,9 @@
 A meeting belongs to exactly one period, and a period is found from any day inside it, so the
 scheduler can ask "which period is today in?" as often as it likes and always get the same
 answer. Weeks are ISO weeks (Monday to Sunday; the week of 29 December 2025 is week 1 of 2026).
-Two-week periods run on a fixed fortnight grid from Monday 1 January 2024, so every period is
-exactly fourteen days and none is cut short at a year's end; they are numbered within the year
-they start in.
+Two-week periods are the statistics' biweekly periods (jiefen.reports.periods): pairs of ISO
+weeks of one ISO year, so the bulletin meeting and the biweekly written report always cover the
+same days and carry the same number. In a 53-week ISO year the last period is week 53 alone.
 """
 
 from dataclasses import dataclass
@@ -13,11 +13,11 @@ from datetime import date, timedelta
 
 from django.utils.translation import gettext as _
 
+from jiefen.reports import periods as statistics_periods
 from jiefen.workdays.services import _is_workday, _overrides
 
 WEEKLY, BIWEEKLY, MONTHLY, QUARTERLY = "weekly", "biweekly", "monthly", "quarterly"
 CADENCES = (WEEKLY, BIWEEKLY, MONTHLY, QUARTERLY)
-FORTNIGHT_EPOCH = date(2024, 1, 1)  # a Monday
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,9 @@ def period_containing(cadence: str, day: date) -> Period:
         iso = start.isocalendar()
         return Period(WEEKLY, start, start + timedelta(days=6), iso.year, iso.week)
     if cadence == BIWEEKLY:
-        start = FORTNIGHT_EPOCH + timedelta(days=((day - FORTNIGHT_EPOCH).days // 14) * 14)
-        first_of_year = date(start.year, 1, 1)
-        offset = (first_of_year - FORTNIGHT_EPOCH).days % 14
-        first_start = first_of_year + timedelta(days=(14 - offset) % 14)
-        return Period(BIWEEKLY, start, start + timedelta(days=13), start.year, (start - first_start).days // 14 + 1)
+        biweek = statistics_periods.biweek_containing(day)
+        year, number = biweek.code.split("-B")
+        return Period(BIWEEKLY, biweek.start, biweek.end, int(year), int(number))
     if cadence == MONTHLY:
         return Period(MONTHLY, day.replace(day=1), _month_end(day.year, day.month), day.year, day.month)
     if cadence == QUARTERLY:
