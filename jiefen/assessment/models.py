@@ -360,3 +360,7 @@ class AssessmentResult(models.Model):
 
     def __str__(self):
         return f"{self.sheet} · {self.subject_name} {self.score}"
+
+
+# The year-end audit log lives beside its services; imported here so the app registers it.
+from .yearend_models import AssessmentAction, AssessmentEvent  # noqa: E402, F401
