@@ -19,6 +19,7 @@ from jiefen.organisation.models import MEDIATION_TIER_BY_KIND, Area, AreaKind, R
 from jiefen.organisation.selectors import mediators_of_unit, user_scope
 
 from .deadlines import case_record_missed_limit, case_set_deadline, deadline_after
+from .hooks import run_after_registration
 from .lifecycle import PRECONDITIONS, STAFF, TRANSITIONS, actions_from
 from .models import (
     AgreementForm,
@@ -279,6 +280,7 @@ def case_register(*, actor, data: dict, parties: list[dict], routing_override: d
             case=case,
             message=_("新登记案件 %(number)s：%(title)s") % {"number": case.number, "title": case.title},
         )
+        run_after_registration(case, actor=actor, today=today)
     return case
 
 
