@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import health, views
 
 app_name = "web"
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
     path("", views.my_work, name="my_work"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_new, name="case_new"),
