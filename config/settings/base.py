@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "jiefen.screening",
     "jiefen.prevention",
     "jiefen.notifications",
+    "jiefen.audit",
     "jiefen.api",
     "jiefen.open311",
     "jiefen.citizen",
@@ -165,3 +166,23 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Notifications by email and webhook (jiefen/notifications/delivery.py). Without EMAIL_HOST
+# mail goes to the console (tests use Django's in-memory backend); links in messages start
+# with SITE_URL.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "解纷平台 <noreply@jiefen.invalid>")
+# Users who never chose get email reminders when they have an address.
+JIEFEN_NOTIFY_EMAIL_DEFAULT = env_bool("JIEFEN_NOTIFY_EMAIL_DEFAULT", True)
+JIEFEN_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("JIEFEN_WEBHOOK_TIMEOUT_SECONDS", "5"))
+JIEFEN_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("JIEFEN_OUTBOX_MAX_ATTEMPTS", "12"))

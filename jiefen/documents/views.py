@@ -12,7 +12,11 @@ from urllib.parse import quote
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+
+from jiefen.audit.models import AccessKind
+from jiefen.audit.services import case_access_record
 
 from jiefen.cases.selectors import case_get_for_user
 from jiefen.cases.services import user_can_handle
@@ -55,9 +59,9 @@ def document_download(request, pk, kind, fmt, ref=0):
     started = time.perf_counter()
     case = case_get_for_user(request.user, pk=pk)
     if fmt not in CONTENT_TYPES:
-        return _refused(request, "只提供 PDF 和 DOCX 两种格式。", 404, case)
+        return _refused(request, _("只提供 PDF 和 DOCX 两种格式。"), 404, case)
     if not may_download(request.user, case):
-        return _refused(request, "文书载有当事人的身份证号码和联系电话，仅承办人员和街道工作人员可以下载。", 403, case)
+        return _refused(request, _("文书载有当事人的身份证号码和联系电话，仅承办人员和街道工作人员可以下载。"), 403, case)
     try:
         document = document_build(case, kind, ref)
         content = render_pdf(document) if fmt == "pdf" else render_docx(document)
@@ -65,6 +69,7 @@ def document_download(request, pk, kind, fmt, ref=0):
         return _refused(request, exc.message, 404, case)
     except FontsMissing as exc:
         return _refused(request, exc.message, 503, case)
+    case_access_record(user=request.user, case=case, kind=AccessKind.DOCUMENT, detail=f"{kind}.{fmt}", request=request)
     fallback = f"case-{case.pk}-{kind}" + (f"-{ref}" if ref else "") + f".{fmt}"
     return _file(content, f"{document.filename}.{fmt}", fallback, fmt, started)
 
@@ -75,9 +80,10 @@ def dossier_download(request, pk):
     started = time.perf_counter()
     case = case_get_for_user(request.user, pk=pk)
     if not may_download(request.user, case):
-        return _refused(request, "卷宗载有当事人的身份证号码和联系电话，仅承办人员和街道工作人员可以下载。", 403, case)
+        return _refused(request, _("卷宗载有当事人的身份证号码和联系电话，仅承办人员和街道工作人员可以下载。"), 403, case)
     try:
         content = dossier_pdf(case)
     except FontsMissing as exc:
         return _refused(request, exc.message, 503, case)
+    case_access_record(user=request.user, case=case, kind=AccessKind.DOSSIER, request=request)
     return _file(content, f"{case.number}_卷宗.pdf", f"case-{case.pk}-dossier.pdf", "pdf", started)

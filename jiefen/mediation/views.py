@@ -1,7 +1,6 @@
 """The mediation panel's writes, and evidence downloads. Every write goes through a service;
 a refused one re-renders the case page with the form, its errors and the service's message."""
 
-from jiefen.web.panels import panel_refused, refused_text
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,9 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from jiefen.audit.models import AccessKind
+from jiefen.audit.services import case_access_record
 from jiefen.cases.selectors import case_get_for_user
 from jiefen.common.errors import DomainError, PermissionDenied
 from jiefen.web.forms import apply_service_errors
+from jiefen.web.panels import panel_refused, refused_text
 
 from .forms import FORMS, ROW_FORMS
 from .models import Evidence, Referral, Session
@@ -167,6 +169,7 @@ def evidence_download(request, pk, evidence_id):
         handle = evidence.file.open("rb")
     except (FileNotFoundError, ValueError):
         raise Http404 from None
+    case_access_record(user=request.user, case=case, kind=AccessKind.EVIDENCE, detail=evidence.original_name, request=request)
     response = FileResponse(handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -14,6 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from jiefen.audit.models import AccessKind
+from jiefen.audit.services import case_access_record
 from jiefen.cases import selectors, services
 from jiefen.cases.intake_sources import resolve_intake_source
 from jiefen.cases.lifecycle import TAKEN_BY_SERVICES, TRANSITIONS
@@ -138,6 +140,7 @@ def _detail_context(request, case, *, failed=None, error=None):
 @require_GET
 def case_detail(request, pk):
     case = selectors.case_get_for_user(request.user, pk=pk)
+    case_access_record(user=request.user, case=case, kind=AccessKind.CASE, request=request)
     return render(request, "web/case_detail.html", _detail_context(request, case))
 
 
