@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiefen.assessment.detection import incident_detect_held_tier
 from jiefen.assessment.models import Incident, IncidentKind, IncidentStatus
 from jiefen.common.errors import ConflictError, DomainError, IllegalTransition, PermissionDenied
 from jiefen.common.validators import normalise_id_number, normalise_phone, validate_id_number, validate_phone
@@ -536,6 +537,7 @@ def _after(case: Case, action: str, actor, from_state: str, reason: str, event_d
             case=case,
             message=_("%(unit)s上报案件 %(number)s，请及时受理分派。") % {"unit": origin.name, "number": case.number},
         )
+        incident_detect_held_tier(case=case, from_state=from_state, event_data=event_data, reason=reason, today=today)
     elif action == "hand_up":
         Incident.objects.get_or_create(
             case=case,
