@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "citizen"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.lookup, name="lookup"),
+    path("case/", views.progress, name="progress"),
+    path("rate/", views.rate, name="rate"),
+    path("leave/", views.forget, name="forget"),
+]
