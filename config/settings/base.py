@@ -186,3 +186,48 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "解纷平台 <noreply
 JIEFEN_NOTIFY_EMAIL_DEFAULT = env_bool("JIEFEN_NOTIFY_EMAIL_DEFAULT", True)
 JIEFEN_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("JIEFEN_WEBHOOK_TIMEOUT_SECONDS", "5"))
 JIEFEN_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("JIEFEN_OUTBOX_MAX_ATTEMPTS", "12"))
+
+# REST API (jiefen/api). Programs authenticate with a personal token (`Authorization: Token
+# <key>` or `Bearer <key>`), browsers with the session (CSRF checked on writes). Every error is
+# the JSON body of jiefen.api.errors. The throttle counts token clients in the default cache:
+# local memory unless CACHES says otherwise, i.e. per process — see jiefen/api/throttling.py.
+INSTALLED_APPS += ["drf_spectacular_sidecar"]  # Swagger UI served from our own static files
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "jiefen.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["jiefen.api.throttling.ApiTokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_token": os.environ.get("JIEFEN_API_TOKEN_RATE", "120/min")},
+    "EXCEPTION_HANDLER": "jiefen.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "jiefen.api.schema.AutoSchema",
+    # `format` is an ordinary word in this API's parameters, not a renderer switch.
+    "URL_FORMAT_OVERRIDE": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "解纷 Jiefen API",
+    "DESCRIPTION": (
+        "矛盾纠纷多元化解平台开放接口。可见范围与网页相同：看不到的案件返回 404，看得到但无权操作返回 403。"
+        "错误统一为 {\"error\": {\"code\", \"message\", \"message_en\", \"fields\"}}。"
+        "列表采用游标分页：以上一页的 next_cursor 作为 after 参数。"
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "jiefen.cases.models.CaseState",
+        "AgreementFormEnum": "jiefen.cases.models.AgreementForm",
+        "ReferralRouteEnum": "jiefen.cases.models.ReferralRoute",
+        "PartyKindEnum": "jiefen.cases.models.PartyKind",
+        "EventKindEnum": "jiefen.cases.models.EventKind",
+        "SessionKindEnum": "jiefen.mediation.models.SessionKind",
+    },
+}
