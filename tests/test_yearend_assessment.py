@@ -528,3 +528,27 @@ def test_compute_query_count_does_not_grow_with_villages(org, centre_staff, disp
         if kind == SubjectKind.VILLAGE:
             assert len(results) == 2 + start + count
     assert counts[0] == counts[1]
+
+
+# ---------------------------------------------------------------- admin
+
+
+def test_admin_edits_drafts_and_shows_published_sheets_read_only(client, org, centre_staff, south, django_user_model):
+    admin_user = django_user_model.objects.create_superuser("root", password="x-pass-123456")
+    sheet = village_sheet(centre_staff, org)
+    client.force_login(admin_user)
+    change_url = reverse("admin:assessment_scoresheet_change", args=[sheet.pk])
+    page = client.get(change_url)
+    assert page.status_code == 200 and 'name="_save"' in page.content.decode()
+    changelist = reverse("admin:assessment_scoresheet_changelist")
+    response = client.post(changelist, {"action": "compute", "_selected_action": [sheet.pk]}, follow=True)
+    assert response.status_code == 200 and AssessmentResult.objects.filter(sheet=sheet).count() == 3
+    client.post(changelist, {"action": "publish", "_selected_action": [sheet.pk]}, follow=True)
+    sheet.refresh_from_db()
+    assert sheet.status == SheetStatus.PUBLISHED
+    page = client.get(change_url).content.decode()
+    assert 'name="_save"' not in page
+    result = AssessmentResult.objects.filter(sheet=sheet).first()
+    assert client.get(reverse("admin:assessment_assessmentresult_change", args=[result.pk])).status_code == 200
+    assert client.post(reverse("admin:assessment_assessmentresult_delete", args=[result.pk]), {"post": "yes"}).status_code == 403
+    assert client.get(reverse("admin:assessment_assessmentevent_changelist")).status_code == 200
