@@ -229,3 +229,52 @@ def test_reconciling_again_issues_nothing(org, centre_staff):
     result = cards_reconcile(cause=incident, actor=centre_staff, year=YEAR, subdistrict_id=org.subdistrict.pk, unit=org.village_room)
     assert (result["count"], result["issued"], result["withdrawn"]) == (1, [], [])
     assert Card.objects.count() == 1
+
+
+# ---------------------------------------------------------------- reports
+
+
+def test_the_cards_counter_counts_cards_issued_in_the_period_that_still_stand(org, centre_staff, liaison, make_case):
+    from django.utils import timezone
+
+    from jiefen.reports import indicators as ind
+    from jiefen.reports.periods import Period
+
+    make_case()  # the subdistrict has a case, so the summary knows which subdistrict it is about
+    first, second = make_incident(org.village_room), make_incident(org.village_room)
+    incident_confirm(actor=centre_staff, incident_id=first.pk)
+    incident_confirm(actor=centre_staff, incident_id=second.pk)
+    today = timezone.localdate()
+    period = Period(today, today)
+    cases = ind.subdistrict_cases(org.subdistrict)
+    assert ind.summary(cases, period).cards == 4  # yellow and red, for the room and its leader
+    incident_void(actor=centre_staff, incident_id=second.pk, reason="误判")
+    assert ind.summary(cases, period).cards == 2
+    assert ind.summary(cases, Period(date(2020, 1, 1), date(2020, 1, 31))).cards == 0
+
+
+def test_the_bulletin_lists_the_standing_cards_per_holder(org, centre_staff, liaison, make_case):
+    from django.utils import timezone
+
+    from jiefen.reports.periods import Period
+    from jiefen.reports.written.builders import gather, incidents_section
+    from jiefen.reports.written.content import Paragraph, Table
+
+    make_case()
+    for _i in range(2):
+        incident_confirm(actor=centre_staff, incident_id=make_incident(org.village_room).pk)
+    incident_confirm(actor=centre_staff, incident_id=make_incident(org.other_village_room).pk)
+    today = timezone.localdate()
+    inputs = gather(org.subdistrict, "biweekly", Period(today, today))
+    blocks = incidents_section(inputs, heading="四、不到位情形和三色牌")
+    table = next(b for b in blocks if isinstance(b, Table) and b.key == "cards")
+    assert table.header == ["单位/联系领导", "牌色", "确认不到位次数"]
+    assert table.rows == [
+        ["东村小马调解室", "红牌", "2"],
+        ["联系领导己（联系领导）", "红牌", "2"],
+        ["西村小马调解室", "黄牌", "1"],
+    ]
+    assert any(isinstance(b, Paragraph) and "本期发放三色牌5张" in b.text for b in blocks)
+    # A bulletin for a period before any card lists none.
+    earlier = gather(org.subdistrict, "biweekly", Period(date(2026, 1, 1), date(2026, 1, 14)))
+    assert not any(isinstance(b, Table) and b.key == "cards" for b in incidents_section(earlier, heading="x"))

@@ -652,6 +652,23 @@ def incidents_section(inputs: ReportInputs, *, heading: str, each: bool = True) 
         blocks.append(Paragraph(_("三色牌：%(note)s，待综合考核模块启用后在通报中列示。") % {"note": ind.COUNTER_NOTES["cards"]}))
     else:
         blocks.append(Paragraph(_("本期发放三色牌%(n)d张。") % {"n": s.cards}))
+        if each:
+            from jiefen.assessment.reporting import standing_card_rows
+
+            card_rows = standing_card_rows(inputs.subdistrict, period.end.year, as_of=period.bounds()[1])
+            if card_rows:
+                blocks.append(
+                    Table(
+                        "cards",
+                        _("%(year)d年度现有三色牌（截至%(date)s）") % {"year": period.end.year, "date": cn_date(period.end)},
+                        [_("单位/联系领导"), _("牌色"), _("确认不到位次数")],
+                        card_rows,
+                        widths=(56, 22, 22),
+                        numeric=(1, 2),
+                    )
+                )
+            else:
+                blocks.append(Paragraph(_("截至本期末，没有单位和联系领导被亮牌。")))
     year = period.end.year
     tally = data.incidents_in_year_by_unit(inputs.subdistrict, year, period.end)
     confirmed = [row for row in tally if row["confirmed"]]
