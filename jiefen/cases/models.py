@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiefen.common.crypto import EncryptedCharField, KeyedHashField
 from jiefen.organisation.models import Area, Unit, UnitKind
 
 
@@ -220,17 +221,21 @@ class Party(models.Model):
     role = models.CharField(_("当事人地位"), max_length=20, choices=PartyRole.choices, default=PartyRole.APPLICANT)
     kind = models.CharField(_("类别"), max_length=20, choices=PartyKind.choices, default=PartyKind.PERSON)
     name = models.CharField(_("姓名/名称"), max_length=100)
-    id_number = models.CharField(_("身份证号码/统一社会信用代码"), max_length=30, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    # Sensitive personal data: stored encrypted; found through the keyed hashes beside them.
+    id_number = EncryptedCharField(_("身份证号码/统一社会信用代码"), max_length=30, blank=True)
+    phone = EncryptedCharField(_("联系电话"), max_length=30, blank=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
     representative_name = models.CharField(_("代理人/法定代表人"), max_length=50, blank=True)
-    representative_phone = models.CharField(_("代理人电话"), max_length=30, blank=True)
+    representative_phone = EncryptedCharField(_("代理人电话"), max_length=30, blank=True)
+    id_number_hash = KeyedHashField(_("证件号码摘要"), source="id_number")
+    phone_hash = KeyedHashField(_("电话摘要"), source="phone")
+    representative_phone_hash = KeyedHashField(_("代理人电话摘要"), source="representative_phone")
 
     class Meta:
         verbose_name = _("当事人")
         verbose_name_plural = _("当事人")
         ordering = ["id"]
-        indexes = [models.Index(fields=["id_number"]), models.Index(fields=["phone"])]
+        permissions = [("reveal_personal_data", _("可查看完整的身份证号码和电话（每次查看留痕）"))]
 
     def __str__(self):
         return self.name

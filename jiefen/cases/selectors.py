@@ -6,6 +6,7 @@ from datetime import date
 from django.db.models import F, Q
 from django.http import Http404
 
+from jiefen.common.crypto import keyed_hash
 from jiefen.organisation.selectors import user_scope
 
 from .models import Case, CaseEvent, CaseState
@@ -150,12 +151,12 @@ def open_cases_of_person(*, id_numbers=(), phones=(), names=(), address="", excl
     condition = Q(pk__in=[])
     if address and names:
         condition |= Q(address=address.strip(), parties__name__in=[n for n in names if n])
-    ids = [i for i in id_numbers if i]
-    tels = [p for p in phones if p]
+    ids = [keyed_hash(i) for i in id_numbers if i]
+    tels = [keyed_hash(p) for p in phones if p]
     if ids:
-        condition |= Q(parties__id_number__in=ids)
+        condition |= Q(parties__id_number_hash__in=ids)
     if tels:
-        condition |= Q(parties__phone__in=tels)
+        condition |= Q(parties__phone_hash__in=tels) | Q(parties__representative_phone_hash__in=tels)
     qs = Case.objects.exclude(state=CaseState.ARCHIVED).filter(condition)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
