@@ -102,8 +102,8 @@ class TestDecisionToTask:
         assert new_task(cases=[]).number == "测试督-2026-0002"
         log = Activity.objects.filter(task=task).get()
         assert (log.kind, log.actor, log.meeting, log.data["cases"]) == (ActivityKind.TASK_CREATED, commissioner, held_meeting, [case.number])
-        notice = Notification.objects.get(user=village_mediator, case=case, kind=NotificationKind.ASSIGNED)
-        assert notice.kind == NotificationKind.ASSIGNED and task.number in notice.message and notice.due_date == task.deadline
+        notice = Notification.objects.get(user=village_mediator, case=case, kind=NotificationKind.TASK)
+        assert task.number in notice.message and notice.due_date == task.deadline and notice.link == f"/tasks/{task.pk}/"
 
     def test_a_deadline_given_as_a_holiday_moves_to_the_next_working_day(self, new_task):
         assert new_task(working_days=None, deadline=date(2026, 10, 3)).deadline == date(2026, 10, 8)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from jiefen.assessment.models import Incident, IncidentKind, IncidentStatus
 from jiefen.notifications.models import Notification, NotificationKind
+from jiefen.notifications.outbox import outbox_enqueue_written_at
 from jiefen.organisation.models import Person, Role, RoleAssignment
 from jiefen.workdays.services import add_working_days
 
@@ -188,4 +189,7 @@ def deadlines_sweep(today: date | None = None) -> dict:
                 [kind, prefix, suffix, now, archived, *params, Role.MEDIATOR, True, True, archived, *params, kind],
             )
             counts[f"notified_{kind}"] = cursor.rowcount
+        if counts[f"notified_{NotificationKind.OVERDUE}"] or counts[f"notified_{NotificationKind.DUE_SOON}"]:
+            # Their email and webhook deliveries, in the same transaction and one statement.
+            outbox_enqueue_written_at(cursor, created_at=now, kinds=[NotificationKind.OVERDUE, NotificationKind.DUE_SOON])
     return counts

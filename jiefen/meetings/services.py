@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -20,6 +21,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from jiefen.assessment.models import Incident, IncidentKind, IncidentStatus
 from jiefen.common.errors import ConflictError, IllegalTransition, PermissionDenied
 from jiefen.notifications.models import Notification, NotificationKind
+from jiefen.notifications.outbox import outbox_enqueue_written_at
+from jiefen.notifications.services import notify
 from jiefen.organisation.models import Area, AreaKind, Person, RoleAssignment, Unit
 from jiefen.workdays.services import add_working_days, next_working_day
 
@@ -356,10 +359,11 @@ def decision_create_task(
                 "cases": [case.number for case in cases],
             },
         )
-        Notification.objects.create(
-            user=owner,
-            kind=NotificationKind.ASSIGNED,
+        notify(
+            [owner],
+            kind=NotificationKind.TASK,
             case=cases[0] if len(cases) == 1 else None,
+            link=reverse("meetings:task_detail", args=[task.pk]),
             due_date=task.deadline,
             message=_("督办任务 %(number)s：%(title)s，请于%(deadline)s前办结。")
             % {"number": task.number, "title": title, "deadline": task.deadline.isoformat()},
@@ -521,6 +525,9 @@ def tasks_sweep(today: date | None = None) -> dict:
                     FROM {task_t} t WHERE t.reminded_claim = %s""",
                 [NotificationKind.DUE_SOON, soon_prefix, soon_suffix, now, token],
             )
+        if counts["missed"] or counts["reminded"]:
+            # Their email and webhook deliveries, in the same transaction and one statement.
+            outbox_enqueue_written_at(cursor, created_at=now, kinds=[NotificationKind.OVERDUE, NotificationKind.DUE_SOON])
     return counts
 
 

@@ -53,6 +53,9 @@ DUTIES = [
     Duty("reports_due", timedelta(hours=1), "jiefen.reports.tasks.reports_produce_due_task"),
     # Tasks left RUNNING by a worker that died go back to the queue.
     Duty("worker_recovery", timedelta(minutes=1), "jiefen.scheduler.recovery.worker_recovery_duty", inline=True),
+    # Email and webhook deliveries of notifications, retried with back-off (a worker sends them:
+    # a receiver that hangs must not hold up the scheduler).
+    Duty("outbox_deliver", timedelta(minutes=1), "jiefen.notifications.tasks.outbox_deliver_task"),
 ]
 
 

@@ -31,6 +31,7 @@ from jiefen.cases.models import Case, CaseEvent, CaseState, EventKind, Party
 from jiefen.cases.services import case_transition, user_can_handle
 from jiefen.common.errors import DomainError, IllegalTransition, PermissionDenied
 from jiefen.notifications.models import Notification, NotificationKind
+from jiefen.notifications.outbox import outbox_enqueue_written_at
 from jiefen.organisation.models import Unit, UnitKind
 from jiefen.workdays.services import add_working_days, next_working_day
 
@@ -616,6 +617,9 @@ def performance_sweep(today: date | None = None) -> dict:
                 [kind, head, middle, tail, now, *states, *params, kind],
             )
             counts[f"notified_{kind}"] = cursor.rowcount
+        if counts[f"notified_{NotificationKind.DUE_SOON}"] or counts[f"notified_{NotificationKind.OVERDUE}"]:
+            # Their email and webhook deliveries, in the same transaction and one statement.
+            outbox_enqueue_written_at(cursor, created_at=now, kinds=[NotificationKind.DUE_SOON, NotificationKind.OVERDUE])
         cursor.execute(
             f"""UPDATE {item_t} SET reminded_on = %s
                 WHERE status = %s AND reminded_on IS NULL AND due_date >= %s AND due_date <= %s
