@@ -552,3 +552,23 @@ def test_admin_edits_drafts_and_shows_published_sheets_read_only(client, org, ce
     assert client.get(reverse("admin:assessment_assessmentresult_change", args=[result.pk])).status_code == 200
     assert client.post(reverse("admin:assessment_assessmentresult_delete", args=[result.pk]), {"post": "yes"}).status_code == 403
     assert client.get(reverse("admin:assessment_assessmentevent_changelist")).status_code == 200
+
+
+# ---------------------------------------------------------------- demo
+
+
+def test_demo_part_builds_computed_drafts_and_resets(org, centre_staff, south, year_cases):
+    from types import SimpleNamespace
+
+    from jiefen.assessment.demo_yearend import demo_yearend, demo_yearend_reset
+
+    builder = SimpleNamespace(subdistrict=org.subdistrict, users={"zongzhi": centre_staff}, now=at(YEAR, 11, 20))
+    demo_yearend(builder)
+    sheets = ScoreSheet.objects.filter(subdistrict=org.subdistrict, year=YEAR)
+    assert sorted(sheets.values_list("subject_kind", flat=True)) == sorted(SubjectKind.values)
+    assert set(sheets.values_list("status", flat=True)) == {SheetStatus.DRAFT}
+    village = sheets.get(subject_kind=SubjectKind.VILLAGE)
+    assert village.results.count() == 3
+    assert BonusAward.objects.filter(item__sheet=village).count() == 1
+    demo_yearend_reset(org.subdistrict)
+    assert not ScoreSheet.objects.exists() and not AssessmentEvent.objects.exists()
