@@ -49,8 +49,6 @@ from jiefen.cases.models import AgreementForm, Case, CaseState, Channel
 from jiefen.common.errors import DomainError, PermissionDenied
 from jiefen.organisation.models import Area, AreaKind, Person, Role, RoleAssignment, Unit, UnitKind
 
-from .conftest import _user
-
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 YEAR = 2026
 _numbers = itertools.count(1)
