@@ -453,3 +453,14 @@ def test_a_request_counts_like_any_intake_for_routing(client, hotline, org):
     case = submitted(client, **{"attribute[is_group]": "yes"})
     assert case.is_group and case.tier == Tier.SUBDISTRICT_COMMITTEE and case.assigned_unit == org.subdistrict_committee
     assert Party.objects.filter(case=case).count() == 1
+
+
+def test_service_discovery(client, hotline):
+    data = body(client.get(url("discovery", "json")))
+    [endpoint] = data["endpoints"]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["url"].endswith("/open311/v2")
+    assert endpoint["formats"] == ["text/xml", "application/json"]
+    root = body(client.get(url("discovery", "xml")))
+    assert root.tag == "discovery"
+    assert [f.text for f in root.find("endpoints/endpoint/formats")] == ["text/xml", "application/json"]

@@ -1,6 +1,8 @@
 """The demo's Open311 client (演示数据): a hotline of 古湖街道(演示) whose api_key is the
 published `demo-open311-key`, with its service account (no password, cannot log in)."""
 
+from jiefen.organisation.demo import DEMO_NOTE
+
 from .models import Open311Client, Open311Request
 from .services import open311_client_create
 
@@ -9,7 +11,9 @@ DEMO_KEY = "demo-open311-key"
 
 
 def demo_extend(builder):
-    open311_client_create(name=DEMO_CLIENT_NAME, subdistrict=builder.subdistrict, key=DEMO_KEY)
+    open311_client_create(
+        name=DEMO_CLIENT_NAME, subdistrict=builder.subdistrict, key=DEMO_KEY, note=f"Open311 接口服务账号，不能登录（{DEMO_NOTE}）"
+    )
 
 
 def demo_extend_reset(subdistrict):

@@ -49,7 +49,7 @@ def _service_username(subdistrict: Area) -> str:
     return f"{base}-{index}"
 
 
-def open311_client_create(*, name: str, subdistrict: Area, key: str | None = None) -> tuple[Open311Client, str]:
+def open311_client_create(*, name: str, subdistrict: Area, key: str | None = None, note: str = "") -> tuple[Open311Client, str]:
     """Create a client with its intake service account; returns the client and its plain key,
     which is not stored and cannot be shown again."""
     name = (name or "").strip()
@@ -66,7 +66,7 @@ def open311_client_create(*, name: str, subdistrict: Area, key: str | None = Non
         user = User(username=_service_username(subdistrict), first_name=(_("%(name)s(Open311)") % {"name": name})[:150])
         user.set_unusable_password()
         user.save()
-        person = Person.objects.create(name=name[:50], user=user, note=_("Open311 接口服务账号，不能登录"))
+        person = Person.objects.create(name=name[:50], user=user, note=(note or _("Open311 接口服务账号，不能登录"))[:200])
         centre = Unit.objects.filter(area=subdistrict, kind=UnitKind.GOVERNANCE_CENTRE, is_active=True).order_by("id").first()
         # Centre staff may register in every village of the subdistrict, which is what intake needs.
         RoleAssignment.objects.create(person=person, role=Role.CENTRE_STAFF, unit=centre, area=None if centre else subdistrict)
