@@ -62,8 +62,13 @@ def grids_visible_to(user):
         return CampaignGrid.objects.none()
     condition = Q(campaign__subdistrict_id__in=access.reader_subdistrict_ids) | Q(grid__village_id__in=access.village_ids)
     if access.person_id:
-        condition |= Q(workers__id=access.person_id)
-    return CampaignGrid.objects.filter(condition).distinct()
+        condition |= _assigned(access.person_id)
+    return CampaignGrid.objects.filter(condition)
+
+
+def _assigned(person_id):
+    # A subquery rather than a join on the workers table, so the grids need no DISTINCT.
+    return Q(id__in=CampaignGrid.workers.through.objects.filter(person_id=person_id).values("campaigngrid_id"))
 
 
 def campaigns_visible_to(user):
@@ -103,5 +108,5 @@ def grids_recordable_by(user):
         return CampaignGrid.objects.all()
     condition = Q(campaign__subdistrict_id__in=access.staff_subdistrict_ids)
     if access.person_id:
-        condition |= Q(workers__id=access.person_id)
-    return CampaignGrid.objects.filter(condition).distinct()
+        condition |= _assigned(access.person_id)
+    return CampaignGrid.objects.filter(condition)
