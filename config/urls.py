@@ -1,11 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
+
+from jiefen.web import security
 
 urlpatterns = [
+    # The admin signs in through the site's page, so lockout and the authenticator apply there too.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", security.SignInView.as_view(), name="login"),
+    path("account/security/", security.account_security, name="account_security"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("jiefen.documents.urls")),
     path("cases/<int:pk>/mediation/", include("jiefen.mediation.urls")),

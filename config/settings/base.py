@@ -1,6 +1,7 @@
 """Settings read from the environment; SQLite (WAL) unless DATABASE_URL says otherwise."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -231,3 +232,50 @@ SPECTACULAR_SETTINGS = {
         "SessionKindEnum": "jiefen.mediation.models.SessionKind",
     },
 }
+
+# Security (SECURITY.md). Sign-in is throttled per username and address by django-axes; users
+# may add an authenticator (TOTP, django-otp); sessions end after SESSION_IDLE_TIMEOUT seconds
+# without a request; every page carries a Content-Security-Policy that allows no inline script.
+INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp", "csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, "django_otp.middleware.OTPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1, "jiefen.web.security.IdleSessionMiddleware")
+MIDDLEWARE += [
+    "csp.middleware.CSPMiddleware",
+    "jiefen.web.middleware.SecurityHeadersMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
+]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "jiefen.web.security.locked_out"
+AXES_VERBOSE = False
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(60 * 60)))
+OTP_TOTP_ISSUER = "解纷 Jiefen"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from the page, never from the cookie
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # style attributes in templates; no script can be injected through them
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Keys from the environment: field encryption of ID numbers and phones (Fernet keys, newest
+# first — see `manage.py pii_rotate`), the keyed hash used to search them, and the key of the
+# case-event hash chain. Development derives all three from SECRET_KEY; production requires them.
+PII_ENCRYPTION_KEYS = env_list("PII_ENCRYPTION_KEYS", [])
+PII_HASH_KEY = os.environ.get("PII_HASH_KEY", "")
+AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY", "")

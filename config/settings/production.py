@@ -26,3 +26,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+for _name in ("PII_HASH_KEY", "AUDIT_HMAC_KEY"):
+    if len(os.environ.get(_name, "")) < 32:
+        raise ImproperlyConfigured(f"{_name} must be set to a random value of at least 32 characters.")
+if not os.environ.get("PII_ENCRYPTION_KEYS"):
+    raise ImproperlyConfigured(
+        "PII_ENCRYPTION_KEYS must hold at least one Fernet key "
+        '(python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())").'
+    )
