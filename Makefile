@@ -1,6 +1,6 @@
 PY := .venv/bin/python
 
-.PHONY: run test setup migrate demo messages
+.PHONY: run test setup migrate demo messages deploy-check
 
 run:
 	@scripts/setup.sh run
@@ -15,3 +15,7 @@ test:
 messages:
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var
 	$(PY) manage.py compilemessages -l en --ignore=.venv
+
+deploy-check:
+	@scripts/setup.sh run
+	@scripts/deploy-check.sh
