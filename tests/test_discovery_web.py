@@ -253,6 +253,9 @@ def test_a_patrol_opens_a_case_through_the_intake_form(client, org, dispute_type
     assert event.field_visit == east_patrol and event.data["case_number"] == case.number and event.actor == grid_worker
     detail = client.get(reverse("discovery:field_detail", args=[east_patrol.pk])).content.decode()
     assert reverse("web:case_detail", args=[case.pk]) in detail and case.number in detail
+    # …and the case page names where it was found.
+    page = client.get(reverse("web:case_detail", args=[case.pk])).content.decode()
+    assert "发现来源" in page and reverse("discovery:field_detail", args=[east_patrol.pk]) in page
 
 
 def test_a_reception_visit_opens_a_case_through_the_intake_form(client, org, dispute_type, centre_staff, visitor):
@@ -278,6 +281,12 @@ def test_a_reception_visit_opens_a_case_through_the_intake_form(client, org, dis
     visitor.refresh_from_db()
     assert visitor.case == case
     assert DiscoveryEvent.objects.filter(kind=DiscoveryEventKind.CASE_OPENED).count() == 1
+
+
+def test_a_case_found_elsewhere_has_no_discovery_panel(client, centre_staff, make_case):
+    case = make_case()
+    client.force_login(centre_staff)
+    assert "发现来源" not in client.get(reverse("web:case_detail", args=[case.pk])).content.decode()
 
 
 def test_a_case_with_another_channel_is_not_linked_and_not_registered(client, org, dispute_type, grid_worker, east_patrol):

@@ -7,6 +7,10 @@ class DiscoveryConfig(AppConfig):
     verbose_name = _("排查走访")
 
     def ready(self):
+        from jiefen.web.panels import CasePanel, register_case_panel
+
         from .intake import register
+        from .panel import case_panel_context
 
         register()
+        register_case_panel(CasePanel(key="discovery", template="discovery/case_panel.html", context=case_panel_context, order=65))
