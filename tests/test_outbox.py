@@ -31,6 +31,7 @@ from jiefen.organisation.models import Area, AreaKind, Role
 from jiefen.scheduler.duties import DUTIES
 
 from .casework import register, walk
+from .concurrency_support import _sqlite_template, concurrent_db  # noqa: F401 - fixtures
 from .conftest import PASSWORD, _user
 
 pytestmark = pytest.mark.django_db
@@ -217,6 +218,37 @@ def test_the_task_sweep_enqueues_its_reminders(org, village_mediator, centre_sta
     assert set(notice.deliveries.values_list("channel", flat=True)) == {OutboxChannel.EMAIL, OutboxChannel.WEBHOOK}
 
 
+def test_the_performance_sweep_enqueues_its_reminders(make_case, centre_staff, village_mediator, group_bot):
+    from jiefen.mediation.services.agreements import performance_sweep
+    from jiefen.workdays.services import add_working_days
+
+    from .casework import today
+    from .steps_agreements import draft, item, sign_all
+
+    with_email(village_mediator)
+
+    def agreed(due):
+        case = walk(make_case(), CaseState.MEDIATING, staff=centre_staff, mediator=village_mediator)
+        sign_all(draft(case, village_mediator, on=today(), items=[item(case, due, what="赔偿款")]), village_mediator, on=today())
+        return case
+
+    due = add_working_days(today(), 2)
+    agreed(due)
+    with CaptureQueriesContext(connection) as few:
+        performance_sweep(today=today())
+    reminders = Notification.objects.filter(kind=NotificationKind.DUE_SOON, user=village_mediator)
+    assert reminders.count() == 1
+    emails = OutboxMessage.objects.filter(channel=OutboxChannel.EMAIL, notification__in=reminders)
+    assert emails.count() == 1 and due.isoformat() in emails.get().payload["message"]
+    assert OutboxMessage.objects.filter(channel=OutboxChannel.WEBHOOK, notification__in=reminders).count() == 1
+    for _case in range(3):
+        agreed(due)
+    with CaptureQueriesContext(connection) as many:
+        performance_sweep(today=today())
+    assert emails.count() == 4
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
 # ---------------------------------------------------------------- delivery
 
 
@@ -353,3 +385,17 @@ def test_the_task_reminder_links_to_the_task(org, village_mediator, centre_staff
     (row,) = notice.deliveries.all()
     assert row.payload["link"] == f"{SITE}/tasks/{task.pk}/"
     assert row.payload["title"] == "督办任务"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_workers_running_at_once_send_each_message_once(concurrent_db, org, village_mediator):  # noqa: F811
+    with_email(village_mediator)
+    for index in range(30):
+        notify([village_mediator], kind=NotificationKind.CARD, message=f"通报{index}")
+    assert OutboxMessage.objects.count() == 30
+    outcomes = concurrent_db.run(*[(lambda: outbox_deliver(batch=10)) for _worker in range(4)])
+    assert [error for _result, error in outcomes if error is not None] == []
+    assert sum(result["sent"] for result, _error in outcomes) == 30
+    assert len(mail.outbox) == 30
+    assert sorted(message.body.splitlines()[0] for message in mail.outbox) == sorted(f"通报{index}" for index in range(30))
+    assert set(OutboxMessage.objects.values_list("status", "attempts")) == {(OutboxStatus.SENT, 1)}
