@@ -30,3 +30,5 @@ urlpatterns = [
     path("notifications/", include("jiefen.notifications.urls")),
     path("", include("jiefen.web.urls")),
 ]
+
+handler500 = "jiefen.web.errors.server_error"
