@@ -22,6 +22,7 @@ from jiefen.assessment.services import incident_appeal_decide, incident_appeal_f
 from jiefen.notifications.models import Notification, NotificationKind
 from jiefen.organisation.models import Role
 
+from .concurrency_support import _sqlite_template, concurrent_db  # noqa: F401 - fixtures
 from .conftest import _user
 
 pytestmark = pytest.mark.django_db
@@ -278,3 +279,29 @@ def test_the_bulletin_lists_the_standing_cards_per_holder(org, centre_staff, lia
     # A bulletin for a period before any card lists none.
     earlier = gather(org.subdistrict, "biweekly", Period(date(2026, 1, 1), date(2026, 1, 14)))
     assert not any(isinstance(b, Table) and b.key == "cards" for b in incidents_section(earlier, heading="x"))
+
+
+# ---------------------------------------------------------------- concurrent reviews
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_confirmations_issue_each_card_once(concurrent_db, org, centre_staff, leader, liaison):  # noqa: F811
+    """Three reviewers confirm three incidents of one unit at the same moment, and two of them
+    also confirm the same incident: the unit's row lock makes them count one after another."""
+    incidents = [make_incident(org.village_room) for _ in range(3)]
+
+    def confirm(actor, incident):
+        return lambda: incident_confirm(actor=actor, incident_id=incident.pk).status
+
+    outcomes = concurrent_db.run(
+        confirm(centre_staff, incidents[0]),
+        confirm(leader, incidents[1]),
+        confirm(centre_staff, incidents[2]),
+        confirm(leader, incidents[2]),
+    )
+    assert [exc for _result, exc in outcomes] == [None] * 4
+    assert standing(unit=org.village_room) == colours("yellow", "red", "black")
+    assert standing(leader=liaison.person) == colours("yellow", "red", "black")
+    assert Card.objects.count() == 6
+    assert IncidentEvent.objects.filter(action=IncidentAction.CONFIRMED).count() == 3
+    assert IncidentEvent.objects.filter(action=IncidentAction.CARD_ISSUED).count() == 6
