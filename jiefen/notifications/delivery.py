@@ -200,7 +200,8 @@ def _send_webhook(row: OutboxMessage) -> None:
         raise PermanentError(_("接收端已删除。"))
     if not endpoint.is_active:
         raise PermanentError(_("接收端已停用。"))
-    webhook_post(webhook_request(endpoint, row.payload, url=row.recipient))
+    # The endpoint's current address: a bot whose key was rotated gets its waiting messages.
+    webhook_post(webhook_request(endpoint, row.payload))
 
 
 class PermanentError(DeliveryError):
@@ -251,6 +252,13 @@ def outbox_deliver(batch: int = BATCH, *, now: datetime | None = None) -> dict:
     return counts
 
 
+def _describe(row) -> str:
+    # Neither the webhook URL (its key is a credential) nor the email address goes into the log.
+    if row.channel == OutboxChannel.WEBHOOK:
+        return f"webhook {row.endpoint.name if row.endpoint else row.endpoint_id}"
+    return f"email of notification {row.notification_id}"
+
+
 def _record(rows, errors, *, token, counts, now) -> None:
     # Back-off counts from the start of the batch; a batch takes seconds, the shortest delay a minute.
     done = now
@@ -274,12 +282,12 @@ def _record(rows, errors, *, token, counts, now) -> None:
             continue  # our lease ran out and another worker took the row over
         if dead:
             counts["dead"] += 1
-            logger.error("outbox %s (%s → %s) given up after %s attempt(s): %s", row.pk, row.channel, row.recipient, row.attempts, message)
+            logger.error("outbox %s (%s) given up after %s attempt(s): %s", row.pk, _describe(row), row.attempts, message)
         else:
             counts["retry"] += 1
             logger.warning(
-                "outbox %s (%s → %s) attempt %s failed, retry at %s: %s",
-                row.pk, row.channel, row.recipient, row.attempts, changes["next_attempt_at"].isoformat(), message,
+                "outbox %s (%s) attempt %s failed, retry at %s: %s",
+                row.pk, _describe(row), row.attempts, changes["next_attempt_at"].isoformat(), message,
             )
 
 

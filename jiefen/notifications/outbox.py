@@ -55,12 +55,12 @@ def _payload_sql() -> tuple[str, list]:
     """
     json_object = "jsonb_build_object" if connection.vendor == "postgresql" else "json_object"
     labels = list(NotificationKind.choices)
-    title = "CASE b.kind " + " ".join("WHEN %s THEN CAST(%s AS VARCHAR(100))" for _label in labels) + " ELSE b.kind END"
+    title = "CASE b.kind " + " ".join("WHEN %s THEN CAST(%s AS TEXT)" for _label in labels) + " ELSE b.kind END"
     case_prefix, case_suffix = _case_link_parts()
     link = (
-        "CAST(%s AS VARCHAR(200)) || (CASE WHEN b.link <> '' THEN b.link"
-        " WHEN b.case_id IS NOT NULL THEN CAST(%s AS VARCHAR(100)) || CAST(b.case_id AS VARCHAR(20)) || CAST(%s AS VARCHAR(100))"
-        " ELSE CAST(%s AS VARCHAR(100)) END)"
+        "CAST(%s AS TEXT) || (CASE WHEN b.link <> '' THEN b.link"
+        " WHEN b.case_id IS NOT NULL THEN CAST(%s AS TEXT) || CAST(b.case_id AS VARCHAR(20)) || CAST(%s AS TEXT)"
+        " ELSE CAST(%s AS TEXT) END)"
     )
     sql = (
         f"{json_object}('notification_id', b.id, 'kind', b.kind, 'title', {title}, 'message', b.message,"
