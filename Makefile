@@ -19,3 +19,9 @@ messages:
 deploy-check:
 	@scripts/setup.sh run
 	@scripts/deploy-check.sh
+
+# The benchmark (bench/README.md); not part of `make test`. QUICK=1 runs 10,000 cases,
+# CASES=N any number; SCALEOUT=1 adds the one-versus-two workers run; PEER=0 skips django-helpdesk.
+.PHONY: bench
+bench:
+	@QUICK="$(QUICK)" CASES="$(CASES)" SCALEOUT="$(SCALEOUT)" PEER="$(PEER)" BENCH_SECONDS="$(BENCH_SECONDS)" scripts/bench.sh
