@@ -400,3 +400,61 @@ def test_the_register_filters_by_kind_and_case(client, org, centre_staff, make_c
     assert [r.pk for r in rows] == [plain.pk]
     response = client.get(reverse("discovery:register") + "?date_from=2026-02-02&date_to=2026-01-01")
     assert response.status_code == 400
+
+
+def test_staff_move_and_cancel_a_slot_and_leaders_cannot(client, slot, centre_staff, leader):
+    edit = reverse("discovery:slot_edit", args=[slot.pk])
+    data = {
+        "leader": slot.leader_id,
+        "date": slot.date.isoformat(),
+        "start_time": "14:00",
+        "end_time": "16:00",
+        "room": "",
+        "place": "综治中心接待室",
+        "note": "改到下午",
+        "expected_version": "0",
+    }
+    client.force_login(leader)
+    assert client.post(edit, data).status_code == 403
+    assert "调整排班" not in client.get(reverse("discovery:slot_detail", args=[slot.pk])).content.decode()
+    client.force_login(centre_staff)
+    assert client.post(edit, data).status_code == 302
+    slot.refresh_from_db()
+    assert slot.start_time == time(14) and slot.note == "改到下午"
+    # A stale form is refused as a conflict.
+    assert client.post(edit, {**data, "start_time": "15:00"}).status_code == 409
+    cancel = reverse("discovery:slot_cancel", args=[slot.pk])
+    assert client.post(cancel, {"reason": "", "expected_version": "1"}).status_code == 400
+    assert client.post(cancel, {"reason": "领导外出", "expected_version": "1"}).status_code == 302
+    slot.refresh_from_db()
+    assert slot.is_cancelled
+    kinds = list(DiscoveryEvent.objects.filter(slot=slot).order_by("id").values_list("kind", flat=True))
+    assert kinds == [DiscoveryEventKind.SLOT_CREATED, DiscoveryEventKind.SLOT_UPDATED, DiscoveryEventKind.SLOT_CANCELLED]
+
+
+def test_the_recorder_corrects_a_field_visit(client, grid_worker, village_mediator, east_patrol):
+    url = reverse("discovery:field_edit", args=[east_patrol.pk])
+    client.force_login(village_mediator)
+    assert client.get(url).status_code == 403
+    client.force_login(grid_worker)
+    form = client.get(url)
+    assert form.status_code == 200
+    initial = form.context["form"].initial
+    data = {
+        "grid": initial["grid"] or "",
+        "compound": "",
+        "address": initial["address"],
+        "route": "",
+        "started_at": local(initial["started_at"]),
+        "ended_at": local(initial["ended_at"]),
+        "other_participants": "",
+        "households_visited": "9",
+        "issues_found": "2",
+        "findings": initial["findings"],
+        "expected_version": str(initial["expected_version"]),
+    }
+    assert client.post(url, data).status_code == 302
+    east_patrol.refresh_from_db()
+    assert east_patrol.households_visited == 9 and east_patrol.issues_found == 2
+    event = DiscoveryEvent.objects.get(kind=DiscoveryEventKind.FIELD_VISIT_UPDATED)
+    assert event.data["changed"] == {"households_visited": "9", "issues_found": "2"}

@@ -208,6 +208,7 @@ class FieldVisitEditForm(forms.Form):
 
     def __init__(self, *args, visit, **kwargs):
         super().__init__(*args, **kwargs)
+        self.visit = visit
         below = Area.objects.filter(village_id=visit.village_id).select_related("village").order_by("sort_order", "id")
         self.fields["grid"].queryset = below.filter(kind=AreaKind.GRID)
         self.fields["compound"].queryset = below.filter(kind__in=[AreaKind.COMPOUND, AreaKind.GROUP])
@@ -240,6 +241,11 @@ class FieldVisitEditForm(forms.Form):
         data = dict(self.cleaned_data)
         data.pop("expected_version", None)
         data.pop("participants", None)
+        # The form shows times to the minute; an unchanged minute keeps the stored value.
+        for name in ("started_at", "ended_at"):
+            stored = getattr(self.visit, name)
+            if data.get(name) == stored.replace(second=0, microsecond=0):
+                data[name] = stored
         return data
 
 
