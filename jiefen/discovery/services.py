@@ -18,7 +18,7 @@ from jiefen.cases.models import Case
 from jiefen.cases.selectors import cases_visible_to
 from jiefen.common.errors import ConflictError, DomainError, PermissionDenied
 from jiefen.common.validators import normalise_phone, validate_phone
-from jiefen.organisation.models import LEADER_ROLES, VILLAGE_LEVEL, Area, AreaKind, Person, Room, RoleAssignment
+from jiefen.organisation.models import LEADER_ROLES, VILLAGE_LEVEL, Area, AreaKind, Person, RoleAssignment
 
 from .access import (
     access_for,
