@@ -533,3 +533,12 @@ def test_token_last_use_is_written_at_most_once_a_minute(east, centre_staff):
     client.get(case_url(east))
     token.refresh_from_db()
     assert token.last_used_at > first - timedelta(minutes=2)
+
+
+def test_the_dossier_downloads_as_one_pdf(accepted, centre_staff, grid_worker):
+    response = api(centre_staff).get(case_url(accepted, "case_dossier"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert CaseAccess.objects.filter(case=accepted, kind=AccessKind.DOSSIER, user=centre_staff).exists()
+    assert_error(api(grid_worker).get(case_url(accepted, "case_dossier")), 403, "permission_denied")

@@ -13,6 +13,7 @@ import re
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.utils import translation
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -243,6 +244,7 @@ def exception_handler(exc, context):
     return _response(500, "server_error", SERVER_ERROR)
 
 
+@csrf_exempt
 def not_found_response(request, *args, **kwargs):
     """For paths under /api/ that match nothing: the same JSON 404 as a missing case, with
     the address of the documentation."""

@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -47,7 +48,7 @@ def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
         raise PermissionDenied(_("该账号已停用，不能创建接口令牌。"))
     with transaction.atomic():
         # Serialise one user's creations so two parallel requests cannot both pass the limit.
-        type(user).objects.select_for_update().filter(pk=user.pk).first()
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         active = ApiToken.objects.filter(user=user, revoked_at__isnull=True).count()
         if active >= MAX_ACTIVE_TOKENS:
             raise DomainError(
