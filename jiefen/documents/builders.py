@@ -8,6 +8,8 @@ court's check depend on them. Internal forms (受理登记表, records, 回访�
 mask them the way the case page does (1101**********002X, 138****8000); notices addressed to the
 parties (告知书) and the dossier cover carry names only."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Callable
@@ -75,8 +77,23 @@ def id_facts(id_number: str):
     return ("男" if int(number[16]) % 2 else "女"), birth
 
 
+# Set while building for a user without the reveal permission: the documents that normally
+# carry full identity numbers and phones (the ones parties sign) are masked like the forms.
+_MASKED = ContextVar("documents_mask_personal_data", default=False)
+
+
+@contextmanager
+def personal_data_masked(masked: bool = True):
+    token = _MASKED.set(masked)
+    try:
+        yield
+    finally:
+        _MASKED.reset(token)
+
+
 def party_description(party, *, role: str | None = None, full: bool = True) -> str:
     """申请人：张三，男，1949年12月31日出生，公民身份号码：…，住址：…，联系电话：…。"""
+    full = full and not _MASKED.get()
     role = role or party.get_role_display()
     show_id = (lambda v: v) if full else mask_id_number
     show_phone = (lambda v: v) if full else mask_phone
@@ -108,6 +125,7 @@ def party_description(party, *, role: str | None = None, full: bool = True) -> s
 
 def party_rows(parties, *, full: bool) -> list:
     """Two form rows per party: name and phone, identity number and address."""
+    full = full and not _MASKED.get()
     show_id = (lambda v: v) if full else mask_id_number
     show_phone = (lambda v: v) if full else mask_phone
     rows = []

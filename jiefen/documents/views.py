@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from jiefen.audit.models import AccessKind
-from jiefen.audit.services import case_access_record
+from jiefen.audit.services import case_access_record, may_reveal_personal_data
 
 from jiefen.cases.selectors import case_get_for_user
 from jiefen.cases.services import user_can_handle
 from jiefen.organisation.selectors import user_scope
 
-from .builders import document_build
+from .builders import document_build, personal_data_masked
 from .dossier import dossier_pdf
 from .errors import DocumentUnavailable, FontsMissing
 from .render_docx import render_docx
@@ -63,7 +63,8 @@ def document_download(request, pk, kind, fmt, ref=0):
     if not may_download(request.user, case):
         return _refused(request, _("文书载有当事人的身份证号码和联系电话，仅承办人员和街道工作人员可以下载。"), 403, case)
     try:
-        document = document_build(case, kind, ref)
+        with personal_data_masked(not may_reveal_personal_data(request.user)):
+            document = document_build(case, kind, ref)
         content = render_pdf(document) if fmt == "pdf" else render_docx(document)
     except DocumentUnavailable as exc:
         return _refused(request, exc.message, 404, case)
@@ -82,7 +83,8 @@ def dossier_download(request, pk):
     if not may_download(request.user, case):
         return _refused(request, _("卷宗载有当事人的身份证号码和联系电话，仅承办人员和街道工作人员可以下载。"), 403, case)
     try:
-        content = dossier_pdf(case)
+        with personal_data_masked(not may_reveal_personal_data(request.user)):
+            content = dossier_pdf(case)
     except FontsMissing as exc:
         return _refused(request, exc.message, 503, case)
     case_access_record(user=request.user, case=case, kind=AccessKind.DOSSIER, request=request)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/new/party/", views.intake_party, name="intake_party"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/print/", views.case_print, name="case_print"),
+    path("cases/<int:pk>/parties/<int:party_id>/reveal/", views.party_reveal, name="party_reveal"),
     path("cases/<int:pk>/act/<slug:action>/", views.case_act, name="case_act"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),

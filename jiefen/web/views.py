@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from jiefen.audit.models import AccessKind
-from jiefen.audit.services import case_access_record
+from jiefen.audit.services import case_access_record, may_reveal_personal_data
 from jiefen.cases import selectors, services
 from jiefen.cases.intake_sources import resolve_intake_source
 from jiefen.cases.lifecycle import TAKEN_BY_SERVICES, TRANSITIONS
@@ -124,6 +124,7 @@ def _detail_context(request, case, *, failed=None, error=None):
     return {
         "case": case,
         "parties": list(case.parties.all()),
+        "may_reveal": may_reveal_personal_data(user),
         "timeline": timeline(selectors.case_events(case)),
         "lifecycle_forms": [f for f in forms if f.action in TRANSITIONS],
         "extra_forms": [f for f in forms if f.action not in TRANSITIONS],
@@ -142,6 +143,31 @@ def case_detail(request, pk):
     case = selectors.case_get_for_user(request.user, pk=pk)
     case_access_record(user=request.user, case=case, kind=AccessKind.CASE, request=request)
     return render(request, "web/case_detail.html", _detail_context(request, case))
+
+
+@login_required
+@require_POST
+def party_reveal(request, pk, party_id):
+    """The party's full ID number and phones, once, to a user with the permission, who says why."""
+    case = selectors.case_get_for_user(request.user, pk=pk)
+    party = case.parties.filter(pk=party_id).first()
+    if party is None:
+        raise Http404
+    if not may_reveal_personal_data(request.user):
+        return _forbidden(request, _("您没有查看完整身份证号码和电话的权限。"))
+    reason = (request.POST.get("reason") or "").strip()
+    if not reason:
+        messages.error(request, _("请填写查看完整信息的事由。"))
+        return redirect(reverse("web:case_detail", args=[case.pk]) + f"#party-{party.pk}")
+    case_access_record(
+        user=request.user, case=case, kind=AccessKind.REVEAL, detail=f"{party.name}：{reason}", request=request
+    )
+    context = {"case": case, "party": party, "revealed": True}
+    if request.htmx:
+        return render(request, "web/_party_card.html", context)
+    detail = _detail_context(request, case)
+    detail["revealed_party"] = party.pk
+    return render(request, "web/case_detail.html", detail)
 
 
 @login_required
