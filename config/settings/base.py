@@ -251,6 +251,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "jiefen.web.security.locked_out"
 AXES_VERBOSE = False
+# Behind N reverse proxies (nginx …) the client's address is the Nth from the right in
+# X-Forwarded-For; 0 means clients connect directly. Lockout and the public look-up's rate
+# limit count per address, so this must match the deployment.
+JIEFEN_TRUSTED_PROXY_COUNT = int(os.environ.get("JIEFEN_TRUSTED_PROXY_COUNT", "0"))
+if JIEFEN_TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = JIEFEN_TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(60 * 60)))
 OTP_TOTP_ISSUER = "解纷 Jiefen"
 SECURE_REFERRER_POLICY = "same-origin"
