@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from jiefen.assessment.models import AppealStatus, Card, Incident, IncidentAppeal, IncidentKind, IncidentStatus
-from jiefen.assessment.services import incident_appeal_file, incident_confirm
+from jiefen.assessment.services import incident_confirm
 from jiefen.organisation.models import Role
 
 from .conftest import PASSWORD, _user
@@ -224,3 +224,22 @@ def test_cards_overview_and_export(client, centre_staff, village_mediator, liais
 
     assert login(client, village_mediator).get(reverse("assessment:card_list")).status_code == 403
     assert login(client, village_mediator).get(reverse("assessment:card_export")).status_code == 403
+
+
+def test_a_refused_htmx_review_answers_beside_the_row(client, centre_staff, east):
+    response = login(client, centre_staff).post(
+        reverse("assessment:incident_void", args=[east.pk]), {"expected_version": 1, "reason": ""}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 400 and 'class="error"' in response.content.decode()
+
+
+def test_admin_screens_open_for_a_superuser(client, east, centre_staff):
+    from django.contrib.auth import get_user_model
+
+    incident_confirm(actor=centre_staff, incident_id=east.pk)
+    root = get_user_model().objects.create_superuser(username="root", password=PASSWORD)
+    client = login(client, root)
+    for model in ("incident", "incidentevent", "incidentappeal", "cardpolicy", "card"):
+        assert client.get(reverse(f"admin:assessment_{model}_changelist")).status_code == 200, model
+    assert client.get(reverse("admin:assessment_incident_change", args=[east.pk])).status_code == 200
+    assert client.get(reverse("admin:assessment_incident_add")).status_code == 403

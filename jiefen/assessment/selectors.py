@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from .access import appeals_visible_to, cards_visible_to, incidents_visible_to
 from .cards import COLOURS
-from .models import AppealStatus, Card, CardColour, IncidentStatus
+from .models import AppealStatus, CardColour, IncidentStatus
 
 PAGE_SIZE = 30
 
@@ -100,4 +100,4 @@ def current_year():
     return timezone.localdate().year
 
 
-__all__ = ["incident_queue", "pending_appeals", "holder_incidents", "holder_cards", "cards_overview", "highest_cards", "Card"]
+__all__ = ["incident_queue", "pending_appeals", "holder_incidents", "holder_cards", "cards_overview", "highest_cards"]

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -163,7 +164,7 @@ def _review(request, pk, *, confirm: bool):
             return redirect("assessment:incident_detail", pk=incident.pk)
     if request.htmx:
         errors = "；".join(str(e) for errors in form.errors.values() for e in errors)
-        return HttpResponse(f'<p class="error" role="alert">{errors}</p>', status=status)
+        return HttpResponse(format_html('<p class="error" role="alert">{}</p>', errors), status=status)
     incident.refresh_from_db()
     kwargs = {"review_form": form} if confirm else {"void_form": form}
     return render(request, "assessment/incident_detail.html", _incident_context(request, incident, **kwargs), status=status)
