@@ -96,6 +96,8 @@ def test_activity_pages_per_persona(client, org, social, volunteer, leader, outs
     client.force_login(leader)
     assert client.get(reverse("prevention:activity_new")).status_code == 403
     client.force_login(volunteer)
+    form = client.get(reverse("prevention:activity_new")).content.decode()
+    assert "关爱服务队" in form and "测试街道综治中心" not in form  # their own unit only
     response = client.post(
         reverse("prevention:activity_new"),
         {"unit": social.pk, "programme": programme("心理健康").pk, "title": "心理健康讲座", "day": today().isoformat(), "village": org.village.pk,
@@ -194,8 +196,10 @@ def test_referring_from_the_case_page(client, case, village_mediator, grid_worke
     refused = client.post(url, {"party": party.pk, "reason": "情绪激动", "room": ""})
     assert refused.status_code == 403
     client.force_login(village_mediator)
+    page = client.get(reverse("web:case_detail", args=[case.pk])).content.decode()
+    assert "转介心理疏导" in page and "心理咨询室" in page
     missing = client.post(url, {"party": party.pk, "reason": "", "room": ""})
-    assert missing.status_code == 400
+    assert missing.status_code == 400 and "转介原因" in missing.content.decode()
     response = client.post(url, {"party": party.pk, "reason": "情绪激动", "room": counselling_room.pk})
     assert response.status_code == 302
     referral = case.counselling_referrals.get()

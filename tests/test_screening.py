@@ -327,6 +327,8 @@ def test_a_grid_worker_tallies_from_the_phone_form(client, org, centre_staff, gr
 
 def test_staff_create_and_close_from_the_web(client, org, centre_staff, grid_worker):
     client.force_login(centre_staff)
+    form = client.get(reverse("screening:campaign_new"))
+    assert form.status_code == 200 and "每个网格应走访户数" in form.content.decode()
     response = client.post(
         reverse("screening:campaign_new"),
         {"subdistrict": org.subdistrict.id, "name": "节前大排查", "kind": "screening", "start_date": timezone.localdate().isoformat(),
@@ -335,10 +337,13 @@ def test_staff_create_and_close_from_the_web(client, org, centre_staff, grid_wor
     assert response.status_code == 302
     campaign = Campaign.objects.get()
     assert campaign.grids.count() == 2 and campaign.status == CampaignStatus.ACTIVE
+    page = client.get(reverse("screening:tally_new")).content.decode()
+    assert 'name="worker"' in page and "网格员甲" in page  # staff enter paper tallies for a worker
     response = client.post(reverse("screening:campaign_close", args=[campaign.id]))
     assert response.status_code == 302
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.CLOSED
+    assert client.get(reverse("screening:tally_new")).status_code == 403  # nothing running any more
 
 
 def test_coverage_export(client, screened, centre_staff):
