@@ -51,6 +51,9 @@ def test_a_user_turns_email_on_for_some_kinds(client, village_mediator, make_cas
     assert not OutboxMessage.objects.exists()
     notify([village_mediator], kind=NotificationKind.OVERDUE, case=case, message="超期", due_date=date(2026, 3, 9))
     assert OutboxMessage.objects.get().recipient == "vmed@example.cn"
+    # The page lists the user's recent email reminders and how they stand.
+    shown = page(client.get(URL))
+    assert "最近的邮件提醒" in shown and "待投递" in shown and "超期" in shown
 
 
 def test_a_user_turns_email_off(client, village_mediator, make_case):

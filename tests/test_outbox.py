@@ -399,3 +399,15 @@ def test_workers_running_at_once_send_each_message_once(concurrent_db, org, vill
     assert len(mail.outbox) == 30
     assert sorted(message.body.splitlines()[0] for message in mail.outbox) == sorted(f"通报{index}" for index in range(30))
     assert set(OutboxMessage.objects.values_list("status", "attempts")) == {(OutboxStatus.SENT, 1)}
+
+
+def test_the_command_sends_what_is_due(village_mediator):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _pending_email(village_mediator)
+    out = StringIO()
+    call_command("outbox_deliver", "--until-empty", stdout=out)
+    assert "sent=1" in out.getvalue()
+    assert len(mail.outbox) == 1

@@ -15,3 +15,14 @@ def notifications_for(user, *, after_id: int | None = None, limit: int = 50):
 
 def unread_count(user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def email_deliveries_for(user, *, limit: int = 10):
+    """The user's most recent email deliveries, newest first (their own address only)."""
+    from .models import OutboxChannel, OutboxMessage
+
+    return list(
+        OutboxMessage.objects.filter(channel=OutboxChannel.EMAIL, notification__user=user)
+        .select_related("notification")
+        .order_by("-id")[:limit]
+    )

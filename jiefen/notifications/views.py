@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from jiefen.web.forms import apply_service_errors
 
 from .forms import PreferenceForm
+from .selectors import email_deliveries_for
 from .services import notification_preference_for, notification_preference_update
 
 
@@ -38,4 +39,5 @@ def preferences(request):
             status = 400
     else:
         form = PreferenceForm(initial=initial)
-    return render(request, "notifications/settings.html", {"form": form, "preference": current}, status=status)
+    context = {"form": form, "preference": current, "deliveries": email_deliveries_for(request.user)}
+    return render(request, "notifications/settings.html", context, status=status)
