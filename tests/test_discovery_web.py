@@ -458,3 +458,16 @@ def test_the_recorder_corrects_a_field_visit(client, grid_worker, village_mediat
     assert east_patrol.households_visited == 9 and east_patrol.issues_found == 2
     event = DiscoveryEvent.objects.get(kind=DiscoveryEventKind.FIELD_VISIT_UPDATED)
     assert event.data["changed"] == {"households_visited": "9", "issues_found": "2"}
+
+
+def test_exported_text_never_becomes_a_formula(client, org, centre_staff):
+    patrol(centre_staff, org.village, findings="=HYPERLINK(\"http://example.com\",\"点我\")")
+    client.force_login(centre_staff)
+    text = client.get(reverse("discovery:export", args=["csv"])).content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(client.get(reverse("discovery:export", args=["xlsx"])).content)).active
+    cell = next(c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value)
+    assert cell.data_type == "s"

@@ -14,6 +14,15 @@ from jiefen.web.display import mask_phone
 from .models import RECEPTION, FieldVisitKind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A register's free text is typed by many people; a cell starting like a formula must stay text
+# when the file is opened in a spreadsheet (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _local(moment):
@@ -93,7 +102,7 @@ def response(visits, visible_case_ids, filters, fmt):
         buffer.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
         writer = csv.writer(buffer)
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([_csv_safe(v) for v in row] for row in rows)
         content, content_type = buffer.getvalue().encode("utf-8"), "text/csv; charset=utf-8"
     elif fmt == "xlsx":
         content, content_type = _xlsx(title, header, rows), XLSX
@@ -118,6 +127,9 @@ def _xlsx(title, header, rows) -> bytes:
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
     sheet.freeze_panes = "A2"
     for index, name in enumerate(header, start=1):
         wide = name in (_("反映事项"), _("处理情况"), _("发现情况"), _("后续跟进"))
