@@ -479,10 +479,15 @@ def test_a_bad_period_names_the_field(centre_staff):
 
 def test_unknown_api_paths_answer_a_json_404(centre_staff):
     client = api(centre_staff)
-    for path in ("/api/nothing/", "/api/v1/cases", "/api/v2/cases/"):
+    for path in ("/api/nothing/", "/api/v2/cases/", "/api/v1/cases/-1/"):
         error = assert_error(client.get(path), 404, "not_found")
         assert ENGLISH.match(error["message_en"])
+        assert error["details"] == {"docs": "/api/docs/"}
     assert_error(client.get(reverse("api:case_detail", args=[10**12])), 404, "not_found")
+    assert_error(post(client, "/api/v1/cases", {}), 404, "not_found")
+    # A GET that only lacks the trailing slash is redirected, as everywhere on the site.
+    redirected = client.get("/api/v1/cases?state=open")
+    assert redirected.status_code == 301 and redirected["Location"] == "/api/v1/cases/?state=open"
 
 
 def test_drf_messages_come_in_both_languages(centre_staff):

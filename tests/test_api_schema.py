@@ -8,7 +8,9 @@ requests every run."""
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import strategies as st
 from hypothesis import settings as hypothesis_settings
@@ -91,7 +93,20 @@ def fuzz_data(org, dispute_type, centre_staff, village_mediator, grid_worker):
     return [registered, accepted, agreed]
 
 
-def test_the_api_keeps_to_its_document(settings, fuzz_data, centre_staff):
+@pytest.fixture
+def keep_test_connection():
+    """Schemathesis drives the real WSGI handler, whose request signals would close the
+    database connection that holds the test's transaction (Django's test client unhooks them
+    for the same reason)."""
+    signals = (request_started, request_finished)
+    for signal in signals:
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in signals:
+        signal.connect(close_old_connections)
+
+
+def test_the_api_keeps_to_its_document(settings, keep_test_connection, fuzz_data, centre_staff):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_token": None}}
     cache.clear()
     _token, key = api_token_create(user=centre_staff, name="schemathesis")

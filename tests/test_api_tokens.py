@@ -146,8 +146,9 @@ def test_a_browser_session_reads_and_writes_with_csrf(org, dispute_type, grid_wo
     assert client.get(reverse("api:case_list")).status_code == 200
     body = json.dumps(intake(org, dispute_type))
     refused = client.post(reverse("api:case_list"), body, content_type="application/json")
-    error = assert_error(refused, 403, "permission_denied")
-    assert "CSRF" in error["message"]
+    error = assert_error(refused, 403, "csrf_failed")
+    assert "X-CSRFToken" in error["message"]
+    assert error["message_en"].startswith("CSRF")
     assert not Case.objects.exists()
     client.get(reverse("api:tokens"))  # any page with a form sets the CSRF cookie
     csrf = client.cookies["csrftoken"].value

@@ -12,7 +12,9 @@ import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.utils import translation
 from rest_framework import exceptions, status
@@ -29,6 +31,7 @@ INVALID_INPUT = exceptions.ValidationError.default_detail
 NOT_FOUND = exceptions.NotFound.default_detail
 FORBIDDEN = exceptions.PermissionDenied.default_detail
 SERVER_ERROR = exceptions.APIException.default_detail
+CSRF_FAILED = _("CSRF 校验失败：以登录会话调用接口时，请在 X-CSRFToken 请求头中提交 csrftoken Cookie 的值。")
 SERVICE_PARTY_KEY = re.compile(r"^parties-(\d+)-(\w+)$")
 
 # Refusals of the domain layer that are not a plain 400.
@@ -58,14 +61,6 @@ class FieldErrors(Exception):
 
 def entry(code, zh, en) -> dict:
     return {"code": str(code or "invalid"), "message": zh, "message_en": en}
-
-
-def body(code, message, *, fields=None, details=None) -> dict:
-    zh, en = both(message)
-    error = {"code": code, "message": zh, "message_en": en, "fields": fields or {}}
-    if details:
-        error["details"] = details
-    return {"error": error}
 
 
 # ---------------------------------------------------------------- validation in both languages
@@ -197,12 +192,14 @@ class _Rebuilt:
 def _response(status_code, code, message, *, fields=None, details=None, headers=None):
     if isinstance(message, _Rebuilt):
         zh, en = message.pair()
-        data = {"error": {"code": code, "message": zh, "message_en": en, "fields": fields or {}}}
-        if details:
-            data["error"]["details"] = details
+    elif isinstance(message, tuple):
+        zh, en = message
     else:
-        data = body(code, message, fields=fields, details=details)
-    return Response(data, status=status_code, headers=headers)
+        zh, en = both(message)
+    error = {"code": code, "message": zh, "message_en": en, "fields": fields or {}}
+    if details:
+        error["details"] = details
+    return Response({"error": error}, status=status_code, headers=headers)
 
 
 def exception_handler(exc, context):
@@ -228,6 +225,10 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         fields = flatten_drf(exc.detail if isinstance(exc.detail, (dict, list)) else [exc.detail])
         return _response(400, "validation_error", INVALID_INPUT, fields=merge(fields, {}))
+    if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        # A browser session writing without the CSRF token; DRF words this in English only.
+        zh, en = both(CSRF_FAILED)
+        return _response(403, "csrf_failed", (zh, en if en != zh else str(exc.detail)))
     if isinstance(exc, exceptions.APIException):
         headers = {}
         auth_header = getattr(exc, "auth_header", None)
@@ -247,7 +248,15 @@ def exception_handler(exc, context):
 @csrf_exempt
 def not_found_response(request, *args, **kwargs):
     """For paths under /api/ that match nothing: the same JSON 404 as a missing case, with
-    the address of the documentation."""
+    the address of the documentation. A GET that only lacks its trailing slash is redirected,
+    as Django's APPEND_SLASH would (this catch-all keeps CommonMiddleware from doing it)."""
+    if request.method in ("GET", "HEAD") and not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != "not_found":
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
     zh, en = both(NOT_FOUND)
     return JsonResponse(
         {"error": {"code": "not_found", "message": zh, "message_en": en, "fields": {}, "details": {"docs": "/api/docs/"}}},

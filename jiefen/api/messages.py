@@ -65,6 +65,8 @@ class _Matcher:
             if not source or not target:
                 continue
             if PLACEHOLDER.search(source):
+                if not CJK.search(PLACEHOLDER.sub("", source)):
+                    continue  # too little fixed text ("%(a)s：%(b)s") to tell messages apart
                 compiled = _compile(source)
                 if compiled is not None:
                     patterns.append((len(PLACEHOLDER.sub("", source)), compiled, source, target))

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from jiefen.audit.models import AccessKind
 from jiefen.audit.services import case_access_record
 from jiefen.cases import selectors, services
-from jiefen.cases.lifecycle import TAKEN_BY_SERVICES, TRANSITIONS
+from jiefen.cases.lifecycle import TAKEN_BY_SERVICES
 from jiefen.cases.models import Case, CaseState, Channel, RiskGrade, Tier
 from jiefen.common.errors import DomainError, PermissionDenied
 from jiefen.documents.builders import case_documents, document_build
