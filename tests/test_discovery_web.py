@@ -100,6 +100,14 @@ def test_home_shows_the_week_rota(client, request, slot, persona, status):
         assert "领导戊" in page and "综治中心接待室" in page
 
 
+def test_a_leader_sees_their_own_turns_first(client, slot, leader, centre_staff):
+    client.force_login(leader)
+    page = client.get(reverse("discovery:home")).content.decode()
+    assert "我的接访安排" in page and reverse("discovery:slot_detail", args=[slot.pk]) in page
+    client.force_login(centre_staff)
+    assert "我的接访安排" not in client.get(reverse("discovery:home")).content.decode()
+
+
 @pytest.mark.parametrize(
     "persona, east, west",
     [

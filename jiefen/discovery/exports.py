@@ -119,6 +119,8 @@ def _xlsx(title, header, rows) -> bytes:
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
+    from jiefen.common.spreadsheets import append_row
+
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
@@ -126,10 +128,7 @@ def _xlsx(title, header, rows) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
+        append_row(sheet, row)
     sheet.freeze_panes = "A2"
     for index, name in enumerate(header, start=1):
         wide = name in (_("反映事项"), _("处理情况"), _("发现情况"), _("后续跟进"))

@@ -12,7 +12,7 @@ from jiefen.cases.selectors import cases_visible_to
 from jiefen.organisation.models import Person
 
 from .access import field_visits_visible_to, reception_visits_visible_to, slots_visible_to, villages_for_reading
-from .models import RECEPTION, FieldVisit, FieldVisitKind, ReceptionVisit
+from .models import RECEPTION, FieldVisit, FieldVisitKind, ReceptionSlot, ReceptionVisit
 
 PAGE_SIZE = 25
 EXPORT_LIMIT = 10000
@@ -39,6 +39,15 @@ def rota_by_day(user, start: date, days: int = 7):
     for slot in slots:
         by_day[slot.date].append(slot)
     return list(by_day.items())
+
+
+def leader_upcoming_slots(person_id, today: date, *, days=14):
+    """A leader's own turns from today on, for their home page."""
+    return list(
+        ReceptionSlot.objects.filter(leader_id=person_id, is_cancelled=False, date__gte=today, date__lte=today + timedelta(days=days))
+        .annotate(visitor_count=Count("visits"))
+        .order_by("date", "start_time")
+    )
 
 
 def leader_choices(subdistrict_ids):

@@ -87,6 +87,9 @@ def home(request):
         return _forbidden(request, NO_ACCESS)
     start = _week(request)
     field, reception = selectors.recent_entries(request.user)
+    mine = []
+    if access.person_id is not None and access.leader_subdistrict_ids:
+        mine = selectors.leader_upcoming_slots(access.person_id, timezone.localdate())
     return render(
         request,
         "discovery/home.html",
@@ -99,7 +102,7 @@ def home(request):
             "field_visits": field,
             "reception_visits": reception,
             "access": access,
-            "can_register_case": user_scope(request.user).can_register,
+            "my_slots": mine,
         },
     )
 
@@ -173,7 +176,6 @@ def _slot_context(request, slot, *, visitor_form=None, edit_form=None, cancel_fo
         "events": list(slot.events.select_related("actor").order_by("-id")[:20]),
         "can_manage": can_manage,
         "can_record": can_record,
-        "can_register_case": user_scope(user).can_register,
     }
     context["hidden_visits"] -= len(context["visits"])
     if can_record:
