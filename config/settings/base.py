@@ -286,3 +286,7 @@ CONTENT_SECURITY_POLICY = {
 PII_ENCRYPTION_KEYS = env_list("PII_ENCRYPTION_KEYS", [])
 PII_HASH_KEY = os.environ.get("PII_HASH_KEY", "")
 AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY", "")
+# Bad input (jiefen/common/middleware.py): control characters refused, oversized bodies answered
+# in the sender's format. 2.5 MB of form fields (files are limited by JIEFEN_MAX_UPLOAD_BYTES).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+MIDDLEWARE.insert(MIDDLEWARE.index("jiefen.web.security.IdleSessionMiddleware") + 1, "jiefen.common.middleware.BadInputMiddleware")

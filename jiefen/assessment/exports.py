@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from jiefen.common.spreadsheets import put_cell
 from jiefen.reports.spreadsheets import BODY, BOX, CENTRE, LEFT, _bytes, _header, _title
 
 
@@ -38,7 +39,7 @@ def cards_workbook(groups, *, year: int) -> bytes:
                 f"#{card.incident_id} {card.incident.get_kind_display()}",
             ]
             for column, value in enumerate(values, start=1):
-                cell = sheet.cell(row=row, column=column, value=value)
+                cell = put_cell(sheet, row, column, value)
                 cell.font, cell.border = BODY, BOX
                 cell.alignment = CENTRE if column in (1, 2, 4, 6) else LEFT
     if not number:

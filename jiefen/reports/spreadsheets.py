@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from jiefen.cases.models import AgreementForm, Case, CaseEvent, CaseState, EventKind
+from jiefen.common.spreadsheets import put_cell
 from jiefen.web.display import mask_id_number, mask_phone
 
 from . import indicators as ind
@@ -82,7 +83,7 @@ def _rate_value(rate: ind.Rate):
 
 def _put(sheet, row: int, values, *, bold=False, fill=None, formats=None) -> None:
     for column, value in enumerate(values, start=1):
-        cell = sheet.cell(row=row, column=column, value=value)
+        cell = put_cell(sheet, row, column, value)
         cell.font = BOLD if bold else BODY
         cell.border = BOX
         cell.alignment = LEFT if column == 1 else CENTRE
@@ -369,7 +370,7 @@ def dispute_ledger_xlsx(cases, period: Period, filters: ind.Filters = ind.NO_FIL
             _("历史台账导入") if case.imported else ("" if case.agreement_form != AgreementForm.ORAL else _("口头协议")),
         ]
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row, column=column, value=value)
+            cell = put_cell(sheet, row, column, value)
             cell.font, cell.border = BODY, BOX
             cell.alignment = CENTRE if column in (1, 3, 13, 14, 17, 19, 20, 21, 22, 23) else LEFT
             if isinstance(value, date):

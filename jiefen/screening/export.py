@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from jiefen.common.spreadsheets import put_cell
+
 FONT = "等线"
 HEADER = Font(name=FONT, size=10, bold=True, color="FFFFFF")
 BODY = Font(name=FONT, size=10)
@@ -27,7 +29,7 @@ def _header(sheet, row, titles, widths):
 
 def _line(sheet, row, values, *, bold=False, fill=None, percent_column=None):
     for column, value in enumerate(values, start=1):
-        cell = sheet.cell(row=row, column=column, value=value)
+        cell = put_cell(sheet, row, column, value)
         cell.font = BOLD if bold else BODY
         if fill:
             cell.fill = fill
