@@ -101,9 +101,9 @@ class WebhookRequest:
     flavour: str
 
 
-def webhook_request(endpoint: WebhookEndpoint, payload: dict, *, url: str | None = None, now: float | None = None) -> WebhookRequest:
+def webhook_request(endpoint: WebhookEndpoint, payload: dict, *, now: float | None = None) -> WebhookRequest:
     now = time.time() if now is None else now
-    url = url or endpoint.url
+    url = endpoint.url
     body = json.dumps(webhook_body(endpoint.flavour, payload), ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Jiefen-Notifier/1"}
     if endpoint.secret and endpoint.flavour == WebhookFlavour.DINGTALK:
