@@ -74,9 +74,13 @@ def test_the_docs_page_needs_no_cdn(client):
     response = client.get("/api/docs/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "/api/openapi.json" in html
     assert "cdn." not in html and "unpkg" not in html
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    # No inline start-up script: it comes from the page's own address.
+    assert '<script src="/api/docs/?script="></script>' in html
+    script = client.get("/api/docs/?script=")
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "/api/openapi.json" in script.content.decode()
 
 
 @pytest.fixture
