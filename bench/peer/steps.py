@@ -35,6 +35,10 @@ def step_populate(count, password):
     queue, _ = Queue.objects.get_or_create(slug="disputes", defaults={"title": "Disputes", "escalate_days": 1, "allow_public_submission": True})
     rng = random.Random(7)
     now = timezone.now()
+    # Keep the historical dates given below: auto_now(_add) would stamp every ticket "now", and
+    # nothing would be old enough to escalate.
+    Ticket._meta.get_field("created").auto_now_add = False
+    Ticket._meta.get_field("modified").auto_now = False
     statuses = [(Ticket.OPEN_STATUS, 12), (Ticket.REOPENED_STATUS, 2), (Ticket.RESOLVED_STATUS, 20), (Ticket.CLOSED_STATUS, 64), (Ticket.DUPLICATE_STATUS, 2)]
     ages = sorted((rng.random() * 3 * 365 for _ in range(int(count))), reverse=True)
     for start in range(0, len(ages), BATCH):
