@@ -547,3 +547,18 @@ def test_the_dossier_downloads_as_one_pdf(accepted, centre_staff, grid_worker):
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert CaseAccess.objects.filter(case=accepted, kind=AccessKind.DOSSIER, user=centre_staff).exists()
     assert_error(api(grid_worker).get(case_url(accepted, "case_dossier")), 403, "permission_denied")
+
+
+def test_rendered_chinese_messages_find_their_english():
+    from jiefen.api.messages import english_of
+
+    assert english_of("您无权办理该案件。") != "您无权办理该案件。"
+    # A message formatted by a service: matched against the catalogue's pattern, with what
+    # filled the placeholders translated too (state and action names).
+    text = "案件当前状态为“登记”，不能执行“归档”。当前可执行的操作：受理、不予受理。"
+    english = english_of(text)
+    assert ENGLISH.match(english), english
+    # DRF's own message rendered in Chinese goes back to DRF's English.
+    assert english_of("该字段是必填项。") == "This field is required."
+    # Nothing known: the text stays as it is until it is translated.
+    assert english_of("尚未翻译的新句子。") == "尚未翻译的新句子。"

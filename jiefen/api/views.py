@@ -82,7 +82,8 @@ def _case(request, pk) -> Case:
 
 
 def _record_access(request, case, kind=AccessKind.API, detail=None):
-    # Reading parties' personal data through the API is logged like opening the case page.
+    # Personal data read or downloaded through the API is logged like the case page and the
+    # web downloads (PIPL: access to it is accountable).
     case_access_record(user=request.user, case=case, kind=kind, detail=detail or request.path, request=request)
 
 
