@@ -363,6 +363,8 @@ def test_delivery_is_a_duty_every_minute():
     duty = next(duty for duty in DUTIES if duty.name == "outbox_deliver")
     assert duty.interval == timedelta(minutes=1) and not duty.inline
     assert duty.task_path == "jiefen.notifications.tasks.outbox_deliver_task"
+    purge = next(duty for duty in DUTIES if duty.name == "outbox_purge")
+    assert purge.interval == timedelta(days=1) and purge.task_path == "jiefen.notifications.tasks.outbox_purge_task"
 
 
 def test_the_task_reminder_links_to_the_task(org, village_mediator, centre_staff):

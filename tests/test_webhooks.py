@@ -246,3 +246,32 @@ def test_admin_creates_an_endpoint_with_kinds_and_creator(org, admin_client):
         {"name": "坏的", "url": "ftp://example.cn/x", "flavour": "generic", "subdistrict": "", "is_active": "on"},
     )
     assert refused.status_code == 200 and not WebhookEndpoint.objects.filter(name="坏的").exists()
+
+
+def test_waiting_messages_follow_the_endpoint_to_its_new_address(org, village_mediator, receiver, admin_client):
+    hook = WebhookEndpoint.objects.create(name="旧地址", url="http://127.0.0.1:9/old", subdistrict=org.subdistrict)
+    row = card_notice(village_mediator)
+    assert outbox_deliver()["retry"] == 1
+    page = admin_client.get(reverse("admin:notifications_webhookendpoint_changelist")).content.decode()
+    assert "旧地址" in page and "<td class=\"field-waiting\">1</td>" in page
+    WebhookEndpoint.objects.filter(pk=hook.pk).update(url=receiver.url())  # the bot's key was rotated
+    assert outbox_deliver(now=timezone.now() + timedelta(hours=1))["sent"] == 1
+    row.refresh_from_db()
+    assert row.status == OutboxStatus.SENT and len(receiver.requests) == 1
+
+
+def test_sent_deliveries_are_forgotten_after_the_retention_period_failed_ones_kept(org, village_mediator, settings):
+    from jiefen.notifications.delivery import outbox_purge
+    from jiefen.notifications.models import Notification
+
+    settings.JIEFEN_OUTBOX_KEEP_DAYS = 30
+    WebhookEndpoint.objects.create(name="群", url="http://127.0.0.1:9/x", subdistrict=org.subdistrict)
+    for text in ("旧的", "新的", "失败的"):
+        notify([village_mediator], kind=NotificationKind.CARD, message=text)
+    now = timezone.now()
+    OutboxMessage.objects.filter(notification__message="旧的").update(status=OutboxStatus.SENT, sent_at=now - timedelta(days=31))
+    OutboxMessage.objects.filter(notification__message="新的").update(status=OutboxStatus.SENT, sent_at=now - timedelta(days=29))
+    OutboxMessage.objects.filter(notification__message="失败的").update(status=OutboxStatus.DEAD)
+    assert outbox_purge(now=now) == 1
+    assert sorted(OutboxMessage.objects.values_list("notification__message", flat=True)) == ["失败的", "新的"]
+    assert Notification.objects.filter(message="旧的").exists()  # the inbox keeps it

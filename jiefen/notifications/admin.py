@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -18,12 +19,30 @@ class NotificationAdmin(admin.ModelAdmin):
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     form = WebhookEndpointForm
-    list_display = ["name", "flavour", "subdistrict", "is_active", "created_by", "created_at"]
+    list_display = ["name", "flavour", "subdistrict", "is_active", "waiting", "failed", "created_by", "created_at"]
     list_filter = ["flavour", "is_active"]
     search_fields = ["name", "url"]
     raw_id_fields = ["subdistrict"]
     readonly_fields = ["created_by", "created_at"]
     actions = ["send_test"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                waiting_count=Count("messages", filter=Q(messages__status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING])),
+                failed_count=Count("messages", filter=Q(messages__status=OutboxStatus.DEAD)),
+            )
+        )
+
+    @admin.display(description=_lazy("待投递"), ordering="waiting_count")
+    def waiting(self, obj):
+        return obj.waiting_count
+
+    @admin.display(description=_lazy("投递失败"), ordering="failed_count")
+    def failed(self, obj):
+        return obj.failed_count
 
     def save_model(self, request, obj, form, change):
         if not change and obj.created_by_id is None:

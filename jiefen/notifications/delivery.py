@@ -291,6 +291,17 @@ def _record(rows, errors, *, token, counts, now) -> None:
             )
 
 
+def outbox_purge(*, now: datetime | None = None) -> int:
+    """Delete sent deliveries older than JIEFEN_OUTBOX_KEEP_DAYS; failed ones stay for inspection.
+
+    The notification itself stays in the inbox: only the record of its delivery goes.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=int(_setting("JIEFEN_OUTBOX_KEEP_DAYS", 90)))
+    deleted, _detail = OutboxMessage.objects.filter(status=OutboxStatus.SENT, sent_at__lt=cutoff).delete()
+    return deleted
+
+
 def webhook_endpoint_send_test(endpoint: WebhookEndpoint) -> str | None:
     """Post a test message to the endpoint now; None when it was accepted, else the error.
 

@@ -1,6 +1,6 @@
 from django_tasks import task
 
-from .delivery import BATCH, outbox_deliver
+from .delivery import BATCH, outbox_deliver, outbox_purge
 
 
 @task()
@@ -13,3 +13,9 @@ def outbox_deliver_task():
         counts = outbox_deliver()
         rounds += 1
     return counts
+
+
+@task()
+def outbox_purge_task():
+    """Forget sent deliveries after the retention period; daily."""
+    return outbox_purge()

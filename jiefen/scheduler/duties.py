@@ -56,6 +56,7 @@ DUTIES = [
     # Email and webhook deliveries of notifications, retried with back-off (a worker sends them:
     # a receiver that hangs must not hold up the scheduler).
     Duty("outbox_deliver", timedelta(minutes=1), "jiefen.notifications.tasks.outbox_deliver_task"),
+    Duty("outbox_purge", timedelta(days=1), "jiefen.notifications.tasks.outbox_purge_task"),
 ]
 
 
