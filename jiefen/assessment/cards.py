@@ -122,7 +122,7 @@ def _tell(*, unit, leader, cause, issued, withdrawn, count, year):
 def lock_holders(*, unit_id, leader_ids) -> tuple[Unit, dict]:
     """Lock the unit and the leaders (always in this order: unit, then people by id) so that
     reviews of one holder's incidents count one at a time."""
-    unit = Unit.objects.select_for_update().select_related("area").get(pk=unit_id)
+    unit = Unit.objects.select_for_update(of=("self",)).select_related("area").get(pk=unit_id)
     leaders = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=sorted(i for i in leader_ids if i)).order_by("pk")}
     return unit, leaders
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from jiefen.cases.selectors import cases_visible_to
 from jiefen.common.errors import ConflictError, DomainError, PermissionDenied
-from jiefen.organisation.models import Person, Unit
+from jiefen.organisation.models import Person, Role, Unit
 from jiefen.web.forms import apply_service_errors
 
 from . import selectors, services
@@ -334,7 +334,7 @@ def leader_detail(request, pk):
             "holder_name": person.name,
             "holder_kind": _("联系领导"),
             "person": person,
-            "villages": list(person.roles.filter(role="liaison_leader").select_related("area", "unit")),
+            "villages": list(person.roles.filter(role=Role.LIAISON_LEADER).select_related("area", "unit")),
             "year": year,
             "years": range(year - 2, year + 2),
             "standing": standing,
