@@ -43,8 +43,8 @@ def test_october_by_hand(october):
     assert s.agreement_amount == Decimal("8000")  # A 2,000 + B 5,000 + D 1,000
     assert s.incidents == 2  # H missed the archiving limit; C handed up
     assert s.open_at_end == 4  # B D E G
-    assert s.screened_households is None and s.screened_households_display == "—"
-    assert s.cards is None
+    assert s.screened_households is None and s.screened_households_display == "—"  # no campaign
+    assert s.cards == 0  # the assessment counts cards, and none were issued
 
 
 def test_quarter_and_month_boundaries(october):
@@ -344,10 +344,12 @@ def test_query_count_does_not_grow_with_the_data(
     with django_assert_num_queries(len(small)):
         stats = ind.statistics(cases, OCT)
     assert stats.summary.new_cases == 4 + 12
-    # Summary 4, each breakdown 4 or 5 (with its labels), state 1, trend 4, hotspots 4.
-    with django_assert_max_num_queries(40):
+    # Summary 4 plus one per registered counter (screened households, cards), each breakdown 4
+    # or 5 (with its labels), state 1, trend 4, hotspots 4.
+    counters = len(ind.COUNTERS)
+    with django_assert_max_num_queries(40 + 2 * counters):
         ind.statistics(cases, OCT)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(4 + counters):
         ind.summary(cases, OCT)
 
 
