@@ -652,3 +652,13 @@ def test_my_work_lists_open_cases_that_are_on_time(client, make_case, village_me
     in_progress = page.context["sections"][3]
     assert in_progress[0] == "in_progress"
     assert [c.pk for c in in_progress[2]] == [case.pk]
+
+
+def test_the_inbox_opens_what_a_notification_is_about(client, village_mediator):
+    from jiefen.notifications.models import NotificationKind
+    from jiefen.notifications.services import notify
+
+    notify([village_mediator], kind=NotificationKind.CARD, message="东村调解委员会亮黄牌。", link="/assessment/units/7/")
+    page = text(login(client, village_mediator).get(reverse("web:notifications")))
+    assert 'href="/assessment/units/7/"' in page and "查看详情" in page
+    assert reverse("notifications:settings") in page
