@@ -26,23 +26,23 @@ from jiefen.web.display import mask_id_number, mask_phone
 
 
 class FieldErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="稳定的错误代码，如 required、invalid、invalid_choice。")
-    message = serializers.CharField(help_text="中文说明。")
-    message_en = serializers.CharField(help_text="English message.")
+    code = serializers.CharField(help_text=_("稳定的错误代码，如 required、invalid、invalid_choice。"))
+    message = serializers.CharField(help_text=_("中文说明。"))
+    message_en = serializers.CharField(help_text=_("English message."))
 
 
 class ErrorBodySerializer(serializers.Serializer):
     code = serializers.CharField(
-        help_text="稳定的错误代码：validation_error、not_authenticated、authentication_failed、token_invalid、"
-        "token_revoked、permission_denied、not_found、conflict、illegal_transition、throttled …"
+        help_text=_("稳定的错误代码：validation_error、not_authenticated、authentication_failed、token_invalid、"
+        "token_revoked、permission_denied、not_found、conflict、illegal_transition、throttled …")
     )
-    message = serializers.CharField(help_text="中文说明。")
-    message_en = serializers.CharField(help_text="English message.")
+    message = serializers.CharField(help_text=_("中文说明。"))
+    message_en = serializers.CharField(help_text=_("English message."))
     fields = serializers.DictField(
         child=FieldErrorSerializer(many=True),
-        help_text="按字段列出的校验错误；当事人字段写作 parties[0].id_number。",
+        help_text=_("按字段列出的校验错误；当事人字段写作 parties[0].id_number。"),
     )
-    details = serializers.DictField(required=False, help_text="与错误有关的补充数据，如疑似重复的案件。")
+    details = serializers.DictField(required=False, help_text=_("与错误有关的补充数据，如疑似重复的案件。"))
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -87,8 +87,8 @@ class PartySerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=PartyKind.choices, read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     name = serializers.CharField(read_only=True)
-    id_number = MaskedIdNumberField(read_only=True, help_text="已脱敏，如 1101**********002X。")
-    phone = MaskedPhoneField(read_only=True, help_text="已脱敏，如 138****8000。")
+    id_number = MaskedIdNumberField(read_only=True, help_text=_("已脱敏，如 1101**********002X。"))
+    phone = MaskedPhoneField(read_only=True, help_text=_("已脱敏，如 138****8000。"))
     address = serializers.CharField(read_only=True)
     representative_name = serializers.CharField(read_only=True)
     representative_phone = MaskedPhoneField(read_only=True)
@@ -113,7 +113,7 @@ class CaseSummarySerializer(serializers.Serializer):
     due_date = serializers.DateField(read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
-    version = serializers.IntegerField(read_only=True, help_text="办理操作时作为 expected_version 提交。")
+    version = serializers.IntegerField(read_only=True, help_text=_("办理操作时作为 expected_version 提交。"))
     url = serializers.SerializerMethodField()
 
     def get_url(self, case) -> str:
@@ -133,7 +133,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
     criminal_risk = serializers.BooleanField(read_only=True)
     needs_sanlian = serializers.BooleanField(read_only=True)
     reported_by = UserRefSerializer(read_only=True)
-    recurrence_of = serializers.IntegerField(source="recurrence_of_id", read_only=True, allow_null=True, help_text="复发自哪个案件（id）。")
+    recurrence_of = serializers.IntegerField(source="recurrence_of_id", read_only=True, allow_null=True, help_text=_("复发自哪个案件（id）。"))
     agreement_form = serializers.ChoiceField(choices=AgreementForm.choices, read_only=True, allow_blank=True)
     performance_due = serializers.DateField(read_only=True, allow_null=True)
     referral_route = serializers.ChoiceField(choices=ReferralRoute.choices, read_only=True, allow_blank=True)
@@ -149,8 +149,8 @@ class CaseDetailSerializer(CaseSummarySerializer):
 
 class CasePageSerializer(serializers.Serializer):
     results = CaseSummarySerializer(many=True)
-    next_cursor = serializers.IntegerField(allow_null=True, help_text="下一页的 after 参数；没有下一页时为 null。")
-    next = serializers.CharField(allow_null=True, help_text="下一页的完整地址；没有下一页时为 null。")
+    next_cursor = serializers.IntegerField(allow_null=True, help_text=_("下一页的 after 参数；没有下一页时为 null。"))
+    next = serializers.CharField(allow_null=True, help_text=_("下一页的完整地址；没有下一页时为 null。"))
 
 
 class PageParamsSerializer(serializers.Serializer):
@@ -176,9 +176,9 @@ class CaseCreateSerializer(serializers.Serializer):
 
     title = serializers.CharField(max_length=120)
     description = serializers.CharField()
-    dispute_type = serializers.IntegerField(min_value=1, help_text="纠纷类型 id。")
+    dispute_type = serializers.IntegerField(min_value=1, help_text=_("纠纷类型 id。"))
     channel = serializers.ChoiceField(choices=Channel.choices)
-    village = serializers.IntegerField(min_value=1, help_text="村(社区) id，须为本人可登记的村(社区)。")
+    village = serializers.IntegerField(min_value=1, help_text=_("村(社区) id，须为本人可登记的村(社区)。"))
     compound = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
     grid = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
     address = serializers.CharField(max_length=200)
@@ -193,11 +193,11 @@ class CaseCreateSerializer(serializers.Serializer):
     risk_grade = serializers.ChoiceField(choices=RiskGrade.choices)
     complexity = serializers.ChoiceField(choices=Complexity.choices)
     routing_unit = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, default=None, help_text="仅综治中心：改派的承办单位 id。"
+        min_value=1, required=False, allow_null=True, default=None, help_text=_("仅综治中心：改派的承办单位 id。")
     )
     routing_reason = serializers.CharField(required=False, allow_blank=True, default="")
     confirm_duplicate = serializers.BooleanField(
-        required=False, default=False, help_text="已核实涉及相同当事人的未结案件确属另一纠纷时设为 true。"
+        required=False, default=False, help_text=_("已核实涉及相同当事人的未结案件确属另一纠纷时设为 true。")
     )
     parties = PartyInputSerializer(many=True, min_length=1, max_length=20)
 
@@ -225,7 +225,7 @@ class ActionSerializer(serializers.Serializer):
     needs_reason = serializers.BooleanField()
     fields = ActionFieldSerializer(many=True)
     taken_by_service = serializers.BooleanField(
-        help_text="该步骤通常由调解记录的相应办理（协议签署、履行确认、回访登记）自动完成。"
+        help_text=_("该步骤通常由调解记录的相应办理（协议签署、履行确认、回访登记）自动完成。")
     )
 
 
@@ -239,14 +239,14 @@ class TransitionsSerializer(serializers.Serializer):
 class TransitionInputSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=list(TRANSITIONS))
     expected_version = serializers.IntegerField(
-        min_value=0, max_value=2147483647, help_text="读取案件时的 version；案件已被他人更新时返回 409。"
+        min_value=0, max_value=2147483647, help_text=_("读取案件时的 version；案件已被他人更新时返回 409。")
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     pointed_to = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    mediator = serializers.IntegerField(required=False, min_value=1, help_text="分派调解员：用户 id。")
+    mediator = serializers.IntegerField(required=False, min_value=1, help_text=_("分派调解员：用户 id。"))
     agreement_form = serializers.ChoiceField(choices=AgreementForm.choices, required=False)
     performance_due = serializers.DateField(required=False)
-    unit = serializers.IntegerField(required=False, min_value=1, help_text="上报上一级：单位 id。")
+    unit = serializers.IntegerField(required=False, min_value=1, help_text=_("上报上一级：单位 id。"))
     route = serializers.ChoiceField(choices=ReferralRoute.choices, required=False)
     referred_to = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
@@ -259,7 +259,7 @@ class EventSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=EventKind.choices)
     action = serializers.CharField()
     title = serializers.CharField()
-    actor = serializers.CharField(help_text="操作人姓名；系统自动记录的为“系统”。")
+    actor = serializers.CharField(help_text=_("操作人姓名；系统自动记录的为“系统”。"))
     at = serializers.DateTimeField()
     from_state = serializers.CharField()
     to_state = serializers.CharField()
@@ -335,7 +335,7 @@ class DocumentFormatsSerializer(serializers.Serializer):
 
 class DocumentSerializer(serializers.Serializer):
     kind = serializers.CharField()
-    ref = serializers.IntegerField(help_text="同类文书有多份时区分是哪一份；一案一份的文书为 0。")
+    ref = serializers.IntegerField(help_text=_("同类文书有多份时区分是哪一份；一案一份的文书为 0。"))
     name = serializers.CharField()
     downloads = DocumentFormatsSerializer()
 
@@ -344,7 +344,7 @@ class DocumentListSerializer(serializers.Serializer):
     may_download = serializers.BooleanField(
         help_text=_("文书载有当事人的身份证号码和联系电话，仅承办人员和街道工作人员可以下载。")
     )
-    dossier = serializers.CharField(help_text="卷宗 PDF 的下载地址。")
+    dossier = serializers.CharField(help_text=_("卷宗 PDF 的下载地址。"))
     documents = DocumentSerializer(many=True)
 
 
@@ -354,8 +354,8 @@ class DocumentListSerializer(serializers.Serializer):
 class RateSerializer(serializers.Serializer):
     numerator = serializers.IntegerField()
     denominator = serializers.IntegerField()
-    value = serializers.FloatField(allow_null=True, help_text="分母为 0 时为 null。")
-    percent = serializers.CharField(help_text="如 “85.7%”，分母为 0 时为 “—”。")
+    value = serializers.FloatField(allow_null=True, help_text=_("分母为 0 时为 null。"))
+    percent = serializers.CharField(help_text=_("如 “85.7%”，分母为 0 时为 “—”。"))
 
 
 def rate_data(rate) -> dict:
@@ -427,7 +427,7 @@ class FilterPartSerializer(serializers.Serializer):
 
 
 class TrendPointSerializer(serializers.Serializer):
-    month = serializers.CharField(help_text="如 2026-10。")
+    month = serializers.CharField(help_text=_("如 2026-10。"))
     new_cases = serializers.IntegerField()
     agreements = serializers.IntegerField()
     terminations = serializers.IntegerField()

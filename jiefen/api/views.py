@@ -94,27 +94,27 @@ def _results(data) -> Response:
 # ---------------------------------------------------------------- cases: list and intake
 
 CASE_PARAMETERS = [
-    OpenApiParameter("q", str, description="编号或简题包含的文字。"),
-    OpenApiParameter("state", str, enum=["open", *CaseState.values], description="状态；open 为全部未归档案件。"),
-    OpenApiParameter("tier", int, enum=Tier.values, description="调处层级。"),
-    OpenApiParameter("village", int, description="村(社区) id。"),
-    OpenApiParameter("dispute_type", int, description="纠纷类型 id。"),
+    OpenApiParameter("q", str, description=_("编号或简题包含的文字。")),
+    OpenApiParameter("state", str, enum=["open", *CaseState.values], description=_("状态；open 为全部未归档案件。")),
+    OpenApiParameter("tier", int, enum=Tier.values, description=_("调处层级。")),
+    OpenApiParameter("village", int, description=_("村(社区) id。")),
+    OpenApiParameter("dispute_type", int, description=_("纠纷类型 id。")),
     OpenApiParameter("risk_grade", str, enum=RiskGrade.values),
     OpenApiParameter("channel", str, enum=Channel.values),
-    OpenApiParameter("created_from", OpenApiTypes.DATE, description="登记日期自（含）。"),
-    OpenApiParameter("created_to", OpenApiTypes.DATE, description="登记日期至（含）。"),
-    OpenApiParameter("overdue", bool, description="只看已超期。"),
-    OpenApiParameter("mine", bool, description="只看本人承办或登记的。"),
-    OpenApiParameter("after", int, description="游标：上一页返回的 next_cursor。"),
-    OpenApiParameter("limit", int, description="每页条数，1–100，默认 25。"),
+    OpenApiParameter("created_from", OpenApiTypes.DATE, description=_("登记日期自（含）。")),
+    OpenApiParameter("created_to", OpenApiTypes.DATE, description=_("登记日期至（含）。")),
+    OpenApiParameter("overdue", bool, description=_("只看已超期。")),
+    OpenApiParameter("mine", bool, description=_("只看本人承办或登记的。")),
+    OpenApiParameter("after", int, description=_("游标：上一页返回的 next_cursor。")),
+    OpenApiParameter("limit", int, description=_("每页条数，1–100，默认 25。")),
 ]
 
 
 class CaseListView(ApiView):
     @extend_schema(
         operation_id="cases_list",
-        summary="案件列表",
-        description="本人可见的案件，按登记先后倒序，游标（keyset）分页；筛选条件与网页案件列表相同。",
+        summary=_("案件列表"),
+        description=_("本人可见的案件，按登记先后倒序，游标（keyset）分页；筛选条件与网页案件列表相同。"),
         parameters=CASE_PARAMETERS,
         responses=s.CasePageSerializer,
         tags=["cases"],
@@ -148,10 +148,10 @@ class CaseListView(ApiView):
 
     @extend_schema(
         operation_id="cases_create",
-        summary="登记纠纷",
-        description="与网页登记表相同的校验，经 case_register 登记、编号、分流。发现涉及相同当事人的未结案件时"
+        summary=_("登记纠纷"),
+        description=_("与网页登记表相同的校验，经 case_register 登记、编号、分流。发现涉及相同当事人的未结案件时"
         "返回 400（code: possible_duplicate，details.duplicates 列出本人可见的案件），核实后以 "
-        "confirm_duplicate=true 重新提交。",
+        "confirm_duplicate=true 重新提交。"),
         request=s.CaseCreateSerializer,
         responses={201: s.CaseDetailSerializer},
         tags=["cases"],
@@ -230,8 +230,8 @@ def _refuse_duplicates(user, form, parties):
 class CaseDetailView(ApiView):
     @extend_schema(
         operation_id="cases_retrieve",
-        summary="案件详情",
-        description="当事人的身份证号码和电话已脱敏。",
+        summary=_("案件详情"),
+        description=_("当事人的身份证号码和电话已脱敏。"),
         responses=s.CaseDetailSerializer,
         tags=["cases"],
     )
@@ -260,8 +260,8 @@ def _action_fields(form) -> list:
 class CaseTransitionsView(ApiView):
     @extend_schema(
         operation_id="cases_transitions_list",
-        summary="可执行的办理操作",
-        description="本人现在可以对该案件执行的生命周期操作（与网页案件页的按钮相同），及每个操作需要提交的字段。",
+        summary=_("可执行的办理操作"),
+        description=_("本人现在可以对该案件执行的生命周期操作（与网页案件页的按钮相同），及每个操作需要提交的字段。"),
         responses=s.TransitionsSerializer,
         tags=["cases"],
     )
@@ -287,9 +287,9 @@ class CaseTransitionsView(ApiView):
 
     @extend_schema(
         operation_id="cases_transitions_create",
-        summary="执行办理操作",
-        description="经网页相同的服务执行一个生命周期操作。expected_version 与案件当前版本不符时返回 409"
-        "（code: conflict）；当前状态不允许该操作时返回 409（code: illegal_transition）。",
+        summary=_("执行办理操作"),
+        description=_("经网页相同的服务执行一个生命周期操作。expected_version 与案件当前版本不符时返回 409"
+        "（code: conflict）；当前状态不允许该操作时返回 409（code: illegal_transition）。"),
         request=s.TransitionInputSerializer,
         responses={200: s.CaseDetailSerializer},
         tags=["cases"],
@@ -322,8 +322,8 @@ class CaseTransitionsView(ApiView):
 class CasePartiesView(ApiView):
     @extend_schema(
         operation_id="cases_parties_list",
-        summary="当事人",
-        description="身份证号码和电话已脱敏。",
+        summary=_("当事人"),
+        description=_("身份证号码和电话已脱敏。"),
         responses=s.PartyListSerializer,
         tags=["cases"],
     )
@@ -336,8 +336,8 @@ class CasePartiesView(ApiView):
 class CaseEventsView(ApiView):
     @extend_schema(
         operation_id="cases_events_list",
-        summary="办理记录",
-        description="案件的全部事件，按时间先后，标题和说明与网页案件页的时间线相同。",
+        summary=_("办理记录"),
+        description=_("案件的全部事件，按时间先后，标题和说明与网页案件页的时间线相同。"),
         responses=s.EventListSerializer,
         tags=["cases"],
     )
@@ -366,7 +366,7 @@ class CaseEventsView(ApiView):
 class CaseSessionsView(ApiView):
     @extend_schema(
         operation_id="cases_sessions_list",
-        summary="调查、调解会期",
+        summary=_("调查、调解会期"),
         responses=s.SessionListSerializer,
         tags=["cases"],
     )
@@ -381,8 +381,8 @@ class CaseSessionsView(ApiView):
 class CaseAgreementsView(ApiView):
     @extend_schema(
         operation_id="cases_agreements_list",
-        summary="调解协议",
-        description="协议及其履行事项、签署和司法确认，最新的在前。",
+        summary=_("调解协议"),
+        description=_("协议及其履行事项、签署和司法确认，最新的在前。"),
         responses=s.AgreementListSerializer,
         tags=["cases"],
     )
@@ -408,9 +408,9 @@ def document_url(case_id: int, kind: str, fmt: str, ref: int = 0) -> str:
 class CaseDocumentsView(ApiView):
     @extend_schema(
         operation_id="cases_documents_list",
-        summary="文书",
-        description="已具备材料、可以生成的标准文书及其下载地址。文书载有完整的身份证号码和电话，"
-        "仅承办人员和街道工作人员可以下载（may_download）。",
+        summary=_("文书"),
+        description=_("已具备材料、可以生成的标准文书及其下载地址。文书载有完整的身份证号码和电话，"
+        "仅承办人员和街道工作人员可以下载（may_download）。"),
         responses=s.DocumentListSerializer,
         tags=["documents"],
     )
@@ -452,12 +452,12 @@ class CaseDocumentView(ApiView):
 
     @extend_schema(
         operation_id="cases_document_download",
-        summary="下载文书",
-        description="生成并下载一份标准文书（首次生成时取得文书编号）。kind 取自文书列表；同类有多份时以 ref 指明。",
+        summary=_("下载文书"),
+        description=_("生成并下载一份标准文书（首次生成时取得文书编号）。kind 取自文书列表；同类有多份时以 ref 指明。"),
         parameters=[
-            OpenApiParameter("kind", str, OpenApiParameter.PATH, description="文书种类，如 acceptance、agreement。"),
+            OpenApiParameter("kind", str, OpenApiParameter.PATH, description=_("文书种类，如 acceptance、agreement。")),
             OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=["pdf", "docx"]),
-            OpenApiParameter("ref", int, description="同类文书有多份时，文书列表中的 ref。"),
+            OpenApiParameter("ref", int, description=_("同类文书有多份时，文书列表中的 ref。")),
         ],
         responses=BINARY,
         tags=["documents"],
@@ -480,8 +480,8 @@ class CaseDossierView(ApiView):
 
     @extend_schema(
         operation_id="cases_dossier_download",
-        summary="下载卷宗",
-        description="案件卷宗（封面、卷内目录、全部文书和证据材料）合成的一份 PDF。",
+        summary=_("下载卷宗"),
+        description=_("案件卷宗（封面、卷内目录、全部文书和证据材料）合成的一份 PDF。"),
         responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF")},
         tags=["documents"],
     )
@@ -500,18 +500,18 @@ class CaseDossierView(ApiView):
 class StatisticsView(ApiView):
     @extend_schema(
         operation_id="statistics_retrieve",
-        summary="统计指标",
-        description="统计期内的各项指标及分组，与网页“统计分析”的数字相同（同一指标模块、同一可见范围）。",
+        summary=_("统计指标"),
+        description=_("统计期内的各项指标及分组，与网页“统计分析”的数字相同（同一指标模块、同一可见范围）。"),
         parameters=[
             OpenApiParameter(
                 "period",
                 str,
-                description="统计期：2026-10（月）、2026-Q3（季度）、2026（年）、2026-W44（周）、2026-B22（双周）、"
-                "2026-10-01..2026-10-31；默认本月。",
+                description=_("统计期：2026-10（月）、2026-Q3（季度）、2026（年）、2026-W44（周）、2026-B22（双周）、"
+                "2026-10-01..2026-10-31；默认本月。"),
             ),
-            OpenApiParameter("village", int, description="村(社区) id。"),
-            OpenApiParameter("unit", int, description="承办单位 id。"),
-            OpenApiParameter("dispute_type", int, description="纠纷类型 id。"),
+            OpenApiParameter("village", int, description=_("村(社区) id。")),
+            OpenApiParameter("unit", int, description=_("承办单位 id。")),
+            OpenApiParameter("dispute_type", int, description=_("纠纷类型 id。")),
             OpenApiParameter("channel", str, enum=Channel.values),
             OpenApiParameter("tier", int, enum=Tier.values),
         ],
