@@ -379,3 +379,48 @@ def test_login(client, centre_staff):
         return response
 
     run_examples(base, {"username": TEXT, "password": TEXT}, check)
+
+
+# ---------------------------------------------------------------- control characters, explicitly
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "a\x01b", "\x1b[31m红", "a\x7fb", "\ufffe"], ids=["nul", "soh", "escape", "del", "non-character"])
+def test_control_characters_are_refused_with_a_chinese_message(client, org, dispute_type, grid_worker, text):
+    client.force_login(grid_worker)
+    response = client.post(reverse("web:case_new"), intake_post(org, dispute_type, title=f"纠纷{text}"))
+    assert response.status_code == 400
+    assert "不可见的控制字符" in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_tabs_and_line_breaks_are_ordinary_text(client, org, dispute_type, grid_worker):
+    client.force_login(grid_worker)
+    response = client.post(reverse("web:case_new"), intake_post(org, dispute_type, description="第一行\r\n第二行\t完"))
+    assert response.status_code == 302
+    assert Case.objects.get().description == "第一行\r\n第二行\t完"
+
+
+def test_the_api_and_open311_refuse_control_characters_in_their_own_format(client, org, centre_staff):
+    import json
+
+    from jiefen.api.services import api_token_create
+
+    _token, key = api_token_create(user=centre_staff, name="fuzz")
+    response = client.post(
+        "/api/v1/cases/", json.dumps({"title": "a\u0001b", "parties": [{"name": "张三\u0000"}]}),
+        content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}",
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "control_characters" and "控制字符" in error["message"] and error["message_en"]
+    assert set(error["fields"]) == {"title"}
+    open311_client_create(name="测试热线", subdistrict=org.subdistrict, key="fuzz-key-0002")
+    response = client.post("/open311/v2/requests.xml", {"api_key": "fuzz-key-0002", "service_code": "neighbour", "description": "噪音\x08"})
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/xml")
+    assert "控制字符" in response.content.decode()
+    assert not Open311Request.objects.exists() and not Case.objects.exists()
+
+
+def test_a_control_character_in_a_search_is_a_400_not_a_database_error(client, grid_worker):
+    client.force_login(grid_worker)
+    assert client.get(reverse("web:case_list"), {"q": "张\x00三"}).status_code == 400

@@ -13,6 +13,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from jiefen.common.text import without_control_characters
+
 from .content import BLANK_DATE, cn_date
 from .fonts import document_fonts
 
@@ -41,7 +43,9 @@ def _set_fonts(rpr_owner, family: str):
 
 
 def _run(paragraph, text, *, family, size, bold=False):
-    run = paragraph.add_run(text)
+    # python-docx refuses control characters; records made before input refused them (or
+    # imported) must still print.
+    run = paragraph.add_run(without_control_characters(text) if isinstance(text, str) else text)
     run.font.size = Pt(size)
     run.font.bold = bold
     _set_fonts(run._r, family)
