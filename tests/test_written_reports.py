@@ -310,7 +310,8 @@ def test_the_monthly_analysis_docx_carries_the_indicators(october, org, centre_s
     assert key["办结"][0] == "2" and key["期末在办"][0] == "5"
     assert key["防范民转刑"][0] == "1" and key["司法确认"][0] == "1" and key["不到位情形"][0] == "2"
     assert key["协议涉及金额(元)"][0] == "8,000.00"
-    assert key["排查户数"][0] == "—" and key["三色牌"][0] == "—"  # no app provides them yet
+    assert key["排查户数"][0] == "—"  # no screening campaign in this subdistrict
+    assert key["三色牌"][0] == "0"  # the assessment counts cards; none were issued
 
     # The village table has every village's figures as the indicators break them down.
     villages = {row[1]: row for row in tables["各村(社区)矛盾纠纷化解情况"][1:]}
@@ -374,7 +375,7 @@ def test_the_xlsx_holds_the_tables_with_numbers_as_numbers(october, org, centre_
     assert values["新登记"] == 6 and values["达成协议"] == 3
     assert values["调解成功率"] == pytest.approx(0.75)
     assert values["协议涉及金额(元)"] == pytest.approx(8000)
-    assert values["三色牌"] == "—"
+    assert values["三色牌"] == 0
     assert formats["调解成功率"] == "0.0%" and formats["新登记"] == "General"
 
 
@@ -445,7 +446,8 @@ def test_the_biweekly_bulletin_ranks_villages_and_units_and_lists_incidents(octo
     assert len(incidents) - 1 == ind.summary(everything(), period).incidents == 1
     assert incidents[1][2:5] == ["测试街道人民调解委员会", "矛盾上交", october["C"].number]
     assert "其他不到位情形" not in tables
-    assert "暂无三色牌数据" in docx_text(docx_of(report))
+    assert "本期发放三色牌0张" in docx_text(docx_of(report))
+    assert "截至本期末，没有单位和联系领导被亮牌" in docx_text(docx_of(report))
 
     later = produce(org, "biweekly", "2026-B22", actor=centre_staff)  # 19 October – 1 November
     tables = docx_tables(docx_of(later))
