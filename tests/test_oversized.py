@@ -40,6 +40,7 @@ def test_a_form_post_over_the_limit_is_a_400(client, org, dispute_type, grid_wor
     else:
         response = client.post(reverse("web:case_new"), urlencode(data), content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
+    assert "提交的数据过大" in response.content.decode()
     assert not Case.objects.exists()
 
 
@@ -57,6 +58,7 @@ def test_too_many_fields_is_a_400(client, org, dispute_type, grid_worker):
     data.update({f"extra{i}": "1" for i in range(django_settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)})
     response = client.post(reverse("web:case_new"), urlencode(data), content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
+    assert "提交的字段过多" in response.content.decode()
     assert not Case.objects.exists()
 
 
@@ -87,6 +89,13 @@ def test_an_api_form_body_with_too_many_fields_gets_a_json_400(client, token):
     response = client.post("/api/v1/cases/", body, content_type="application/x-www-form-urlencoded", **token)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "too_many_fields"
+
+
+def test_json_nested_beyond_reason_is_a_400_not_a_crash(client, token):
+    body = "[" * 100_000 + "]" * 100_000
+    response = client.post("/api/v1/cases/", body, content_type="application/json", **token)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "too_deep"
 
 
 def test_open311_over_the_limit_answers_in_open311s_format(client, org):

@@ -22,6 +22,7 @@ from .text import find_control_character
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 TOO_LARGE = gettext_noop("提交的数据过大，超过了系统允许的上限。")
 TOO_MANY_FIELDS = gettext_noop("提交的字段过多。")
+TOO_DEEP = gettext_noop("提交的数据嵌套层数过多。")
 CONTROL_CHARACTERS = gettext_noop("提交的内容含有不可见的控制字符（常见于从其他软件复制的文字），请删除后重新提交。")
 
 
@@ -61,13 +62,15 @@ class BadInputMiddleware:
         try:
             field = self._offending_field(request)
         except RequestDataTooBig:
-            if self._kind(request) == "web":
-                raise  # Django's 400 for web pages
-            return self._refuse(request, 413, "request_too_large", TOO_LARGE, None)
+            # A web page answers 400 as Django would, but in words the user can read.
+            status = 400 if self._kind(request) == "web" else 413
+            return self._refuse(request, status, "request_too_large", TOO_LARGE, None)
         except TooManyFieldsSent:
-            if self._kind(request) == "web":
-                raise
             return self._refuse(request, 400, "too_many_fields", TOO_MANY_FIELDS, None)
+        except RecursionError:
+            # json.loads gives up on deep nesting with RecursionError, which the API's parser
+            # would not catch either.
+            return self._refuse(request, 400, "too_deep", TOO_DEEP, None)
         if field is not None:
             return self._refuse(request, 400, "control_characters", CONTROL_CHARACTERS, field)
         return self.get_response(request)
