@@ -18,12 +18,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jiefen.audit.models import AccessKind
-from jiefen.audit.services import case_access_record
+from jiefen.audit.services import case_access_record, may_reveal_personal_data
 from jiefen.cases import selectors, services
 from jiefen.cases.lifecycle import TAKEN_BY_SERVICES
 from jiefen.cases.models import Case, CaseState, Channel, RiskGrade, Tier
 from jiefen.common.errors import DomainError, PermissionDenied
-from jiefen.documents.builders import case_documents, document_build
+from jiefen.documents.builders import case_documents, document_build, personal_data_masked
 from jiefen.documents.dossier import dossier_pdf
 from jiefen.documents.render_docx import render_docx
 from jiefen.documents.render_pdf import render_pdf
@@ -469,7 +469,8 @@ class CaseDocumentView(ApiView):
         if not may_download(request.user, case):
             raise PermissionDenied(NO_DOWNLOAD)
         ref = _serializer_check(s.DocumentParamsSerializer, request.query_params)["ref"]
-        document = document_build(case, kind, ref)
+        with personal_data_masked(not may_reveal_personal_data(request.user)):
+            document = document_build(case, kind, ref)
         content = render_pdf(document) if fmt == "pdf" else render_docx(document)
         _record_access(request, case, AccessKind.DOCUMENT, f"{kind}.{fmt}")
         return _file(content, f"{document.filename}.{fmt}", fmt)
@@ -489,7 +490,8 @@ class CaseDossierView(ApiView):
         case = _case(request, pk)
         if not may_download(request.user, case):
             raise PermissionDenied(NO_DOSSIER)
-        content = dossier_pdf(case)
+        with personal_data_masked(not may_reveal_personal_data(request.user)):
+            content = dossier_pdf(case)
         _record_access(request, case, AccessKind.DOSSIER)
         return _file(content, f"{case.number}_卷宗.pdf", "pdf")
 

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jiefen.organisation.selectors import user_scope
@@ -29,7 +30,7 @@ def _forbidden(request, message):
     return render(request, "web/forbidden.html", {"message": message}, status=403)
 
 
-NO_STATISTICS = _("统计分析供综治中心、领导和调解员使用。网格员请在“我的工作”中查看所报纠纷的办理情况。")
+NO_STATISTICS = gettext_lazy("统计分析供综治中心、领导和调解员使用。网格员请在“我的工作”中查看所报纠纷的办理情况。")
 
 
 def _org_name(user) -> str:
