@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiefen.audit.chain import events_seal, events_verify
+from jiefen.audit.models import EventSeal
 
 PROBLEMS = {
     "deleted": gettext_lazy("该事件已被删除"),
@@ -28,6 +29,11 @@ class Command(BaseCommand):
                 % {"id": verdict.broken_event_id, "problem": PROBLEMS[verdict.problem], "checked": verdict.checked}
             )
         self.stdout.write(self.style.SUCCESS(_("哈希链完整：已校验 %(checked)s 条案件事件。") % {"checked": verdict.checked}))
+        head = EventSeal.objects.order_by("-id").values_list("event_id", "chain_hash").first()
+        if head:
+            # Worth recording outside the database: a chain cut short at its end shows only
+            # against an earlier head.
+            self.stdout.write(_("链尾：第 %(id)s 号事件，摘要 %(hash)s") % {"id": head[0], "hash": head[1]})
         if verdict.unsealed:
             self.stdout.write(
                 self.style.WARNING(
