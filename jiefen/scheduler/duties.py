@@ -56,6 +56,8 @@ DUTIES = [
     # Email and webhook deliveries of notifications, retried with back-off (a worker sends them:
     # a receiver that hangs must not hold up the scheduler).
     Duty("outbox_deliver", timedelta(minutes=1), "jiefen.notifications.tasks.outbox_deliver_task"),
+    # New case events join the tamper-evident hash chain (audit_verify checks it).
+    Duty("events_seal", timedelta(minutes=1), "jiefen.audit.tasks.events_seal_task"),
     Duty("outbox_purge", timedelta(days=1), "jiefen.notifications.tasks.outbox_purge_task"),
 ]
 
