@@ -106,6 +106,9 @@ def step_enqueue(kind, count, *extra):
     if kind == "report":
         for _ in range(count):
             ids.append(str(tasks.bench_report_draft.enqueue("monthly", extra[0], "pdf").id))
+    elif kind == "remote_wait":
+        for _ in range(count):
+            ids.append(str(tasks.bench_remote_wait.enqueue(int(extra[0])).id))
     else:
         villages = json.loads(extra[1])
         for index in range(count):

@@ -308,16 +308,24 @@ class Bench:
         log(f"monthly report {self.results['monthly_report']['seconds']} s")
         t = self.phase("sweep_and_report", t)
 
+        # A failing peer or scale-out run is reported in the results, not allowed to lose them.
         if self.args.peer:
             from bench.peer_run import Peer
 
-            self.results["peer"] = Peer(self).run()
+            try:
+                self.results["peer"] = Peer(self).run()
+            except Exception as exc:  # noqa: BLE001
+                self.results["peer"] = {"error": repr(exc)}
+                self.results["notes"].append(f"the peer run failed: {exc!r}; see var/bench/peer-gunicorn.log")
             self.results["ratios"] = ratios(self.results)
             t = self.phase("peer", t)
         if self.args.scaleout:
             from bench.scaleout import scaleout
 
-            self.results["scaleout"] = scaleout(self, facts)
+            try:
+                self.results["scaleout"] = scaleout(self, facts)
+            except Exception as exc:  # noqa: BLE001
+                self.results["scaleout"] = {"error": repr(exc)}
             t = self.phase("scaleout", t)
         self.results["total_seconds"] = round(time.perf_counter() - t0, 1)
         RESULTS.write_text(json.dumps(self.results, indent=2, ensure_ascii=False) + "\n")
@@ -359,7 +367,7 @@ def table(results):
     rss = results.get("rss_mb", {})
     lines.append(f"peak RSS: web worker {rss.get('web_worker_peak')} MiB, background worker {rss.get('background_worker_peak')} MiB")
     peer = results.get("peer")
-    if peer:
+    if peer and "error" not in peer:
         lines += ["", f"peer: django-helpdesk {peer.get('version')} with {peer.get('tickets', 0):,} tickets"]
         for name in ("create", "api_list", "staff_list"):
             r = peer.get(name)

@@ -31,3 +31,16 @@ def bench_village_month(village_id: int, period: str) -> int:
     summary = ind.summary(cases, month)
     rows = ind.breakdown(cases, month, "dispute_type")
     return summary.new_cases + len(rows)
+
+
+@task()
+def bench_remote_wait(milliseconds: int) -> int:
+    """A task that mostly waits, as delivering a webhook or an e-mail waits on the far side:
+    one database read, then the wait. Shows what a second worker adds when CPU is not the limit."""
+    import time
+
+    from jiefen.cases.models import Case
+
+    count = Case.objects.filter(state="registered").count()
+    time.sleep(milliseconds / 1000)
+    return count
