@@ -9,6 +9,7 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiefen.api.services import api_token_create
@@ -24,7 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, password, **options):
         if len(password) < 10:
-            raise CommandError("密码至少10位。")
+            raise CommandError(_("密码至少10位。"))
         with transaction.atomic():
             facts = self._seed(password)
         self.stdout.write(json.dumps(facts, ensure_ascii=False))
