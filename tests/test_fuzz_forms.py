@@ -8,7 +8,9 @@ Deterministic (derandomize) and bounded; every example runs in a savepoint that 
 so examples do not see each other's records. The REST API is fuzzed from its own document in
 test_api_schema.py; Open311 is not in that document, so it is fuzzed here."""
 
+import re
 from datetime import date, timedelta
+from html import unescape
 
 import pytest
 from django.core.cache import cache
@@ -32,7 +34,7 @@ from .conftest import PASSWORD, _user
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = 20
+EXAMPLES = 15
 FUZZ = settings(
     max_examples=EXAMPLES,
     derandomize=True,
@@ -424,3 +426,86 @@ def test_the_api_and_open311_refuse_control_characters_in_their_own_format(clien
 def test_a_control_character_in_a_search_is_a_400_not_a_database_error(client, grid_worker):
     client.force_login(grid_worker)
     assert client.get(reverse("web:case_list"), {"q": "张\x00三"}).status_code == 400
+
+
+# ---------------------------------------------------------------- every form on a page
+
+FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
+ACTION = re.compile(r'action="([^"]*)"')
+FIELD = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"', re.I)
+SKIPPED_ACTIONS = ("/logout/", "/i18n/")
+ANY_VALUE = st.one_of(TEXT, NUMBER, DAY, MOMENT)
+
+
+def post_forms_of(html: str, page: str) -> dict:
+    """{action: [field names]} of the POST forms on a page (no action: the page itself)."""
+    forms = {}
+    for attributes, inner in FORM.findall(html):
+        if 'method="post"' not in attributes.lower():
+            continue
+        found = ACTION.search(attributes)
+        action = (unescape(found.group(1)) if found else "") or page
+        if not action.startswith("/") or action.startswith(SKIPPED_ACTIONS):
+            continue
+        names = sorted({unescape(n) for n in FIELD.findall(inner)} - {"csrfmiddlewaretoken"})
+        forms.setdefault(action, set()).update(names)
+    return {action: sorted(names) for action, names in forms.items()}
+
+
+def garbage_for(names):
+    return st.fixed_dictionaries({}, optional={name: st.one_of(ANY_VALUE, st.lists(ANY_VALUE, min_size=2, max_size=2)) for name in names})
+
+
+def sweep(client, pages, *, examples=3):
+    """Garbage into every POST form found on `pages`; returns the actions tried."""
+    forms = {}
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        for action, names in post_forms_of(response.content.decode(), page).items():
+            forms.setdefault(action, set()).update(names)
+    def fuzz(action, names):
+        @given(data=garbage_for(names))
+        @settings(FUZZ, max_examples=examples)
+        def run(data):
+            cache.clear()
+            with transaction.atomic():
+                response = client.post(action, data)
+                assert response.status_code < 500, (action, data, response.content[:300])
+                transaction.set_rollback(True)
+
+        run()
+
+    for action, names in sorted(forms.items()):
+        fuzz(action, sorted(names))
+    return set(forms)
+
+
+def test_every_form_of_a_case_in_mediation_survives_garbage(client, mediating, village_mediator):
+    client.force_login(village_mediator)
+    due = (timezone.localdate() + timedelta(days=7)).isoformat()
+    respondent = mediating.parties.order_by("id").last()
+    response = client.post(
+        reverse("agreements:act", args=[mediating.pk, "draft"]),
+        {"form": "written", "facts": "事实。", "matters_in_dispute": "争议。", "responsibilities": "责任。", "terms": "条款。",
+         "items-0-what": "疏通", "items-0-obligor_party_id": str(respondent.pk), "items-0-how": "自行", "items-0-due_date": due, "items-0-place": "东村"},
+    )
+    assert response.status_code == 302
+    tried = sweep(client, [reverse("web:case_detail", args=[mediating.pk])], examples=2)
+    assert any("/mediation/record/" in action for action in tried)
+    assert any("/agreements/sign/" in action for action in tried)
+    assert any("/act/" in action for action in tried)
+
+
+def test_every_form_of_the_staff_pages_survives_garbage(client, org, centre_staff):
+    client.force_login(centre_staff)
+    pages = [
+        reverse("assessment:incident_new"),
+        reverse("prevention:activity_new"),
+        reverse("screening:campaign_new"),
+        reverse("discovery:rota"),
+        reverse("discovery:field_new"),
+        reverse("account_security"),
+    ]
+    tried = sweep(client, pages, examples=5)
+    assert len(tried) >= 5, tried
