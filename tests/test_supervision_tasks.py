@@ -333,10 +333,10 @@ class TestPages:
         task = new_task()
         client.force_login(leader)
         page = body(client.get(f"/tasks/{task.pk}/"))
-        assert task.title in page and "/progress/" not in page
+        assert task.title in page and f"/tasks/{task.pk}/progress/" not in page
         assert client.post(f"/tasks/{task.pk}/complete/", {"result": "x", "expected_version": task.version}).status_code == 403
         client.force_login(village_mediator)
-        assert "/progress/" in body(client.get(f"/tasks/{task.pk}/"))
+        assert f"/tasks/{task.pk}/progress/" in body(client.get(f"/tasks/{task.pk}/"))
         assert client.post(f"/tasks/{task.pk}/progress/", {"note": "已约双方面谈。"}).status_code == 302
         refused = client.post(f"/tasks/{task.pk}/complete/", {"result": " ", "expected_version": task.version})
         assert refused.status_code == 400

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from jiefen.assessment.detection import incident_detect_held_tier
 from jiefen.assessment.models import Incident, IncidentKind, IncidentStatus
-from jiefen.common.errors import ConflictError, DomainError, IllegalTransition, PermissionDenied
+from jiefen.common.errors import ConflictError, IllegalTransition, PermissionDenied
 from jiefen.common.validators import normalise_id_number, normalise_phone, validate_id_number, validate_phone
 from jiefen.notifications.models import NotificationKind
 from jiefen.notifications.services import notify

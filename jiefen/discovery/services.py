@@ -10,14 +10,15 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiefen.cases.models import Case
 from jiefen.cases.selectors import cases_visible_to
-from jiefen.common.errors import ConflictError, DomainError, PermissionDenied
+from jiefen.common.errors import DomainError, PermissionDenied
 from jiefen.common.validators import normalise_phone, validate_phone
+from jiefen.common.versioning import version_bump, version_check
 from jiefen.organisation.models import LEADER_ROLES, VILLAGE_LEVEL, Area, AreaKind, Person, RoleAssignment
 
 from .access import (
@@ -59,17 +60,6 @@ def _log(*, subdistrict_id, kind, actor=None, slot=None, reception_visit=None, f
         note=note or "",
         data=data or {},
     )
-
-
-def _bump(instance):
-    instance.version = F("version") + 1
-    instance.save()
-    instance.refresh_from_db(fields=["version"])
-
-
-def _check_version(instance, expected_version, what):
-    if expected_version is not None and instance.version != expected_version:
-        raise ConflictError(_("该%(what)s已被他人更新，您的操作未执行。请刷新页面后确认再操作。") % {"what": what})
 
 
 def _in_subdistrict(area: Area | None, subdistrict_id: int) -> bool:
@@ -202,7 +192,7 @@ def reception_slot_update(
         slot = _lock_slot(slot_id)
         if not rota_can_manage(actor, slot.subdistrict_id):
             raise PermissionDenied(_("领导接访排班由综治中心安排，您无权调整。"))
-        _check_version(slot, expected_version, _("接访排班"))
+        version_check(slot, expected_version, _("接访排班"))
         if slot.is_cancelled:
             raise DomainError(_("该接访已取消，不能再调整。"))
         if slot.visits.exists() and (date != slot.date or leader.pk != slot.leader_id):
@@ -225,7 +215,7 @@ def reception_slot_update(
         )
         slot.leader, slot.date, slot.start_time, slot.end_time = leader, date, start_time, end_time
         slot.place, slot.room, slot.note = place, room, (note or "").strip()
-        _bump(slot)
+        version_bump(slot)
         _log(
             subdistrict_id=slot.subdistrict_id,
             kind=DiscoveryEventKind.SLOT_UPDATED,
@@ -242,7 +232,7 @@ def reception_slot_cancel(*, slot_id, actor, reason: str, expected_version=None)
         slot = _lock_slot(slot_id)
         if not rota_can_manage(actor, slot.subdistrict_id):
             raise PermissionDenied(_("领导接访排班由综治中心安排，您无权取消。"))
-        _check_version(slot, expected_version, _("接访排班"))
+        version_check(slot, expected_version, _("接访排班"))
         if slot.is_cancelled:
             raise DomainError(_("该接访已取消。"))
         if not reason:
@@ -251,7 +241,7 @@ def reception_slot_cancel(*, slot_id, actor, reason: str, expected_version=None)
             raise DomainError(_("该场接访已登记来访，不能取消。"))
         slot.is_cancelled = True
         slot.cancel_reason = reason[:200]
-        _bump(slot)
+        version_bump(slot)
         _log(subdistrict_id=slot.subdistrict_id, kind=DiscoveryEventKind.SLOT_CANCELLED, actor=actor, slot=slot, note=reason)
     return slot
 
@@ -517,7 +507,7 @@ def field_visit_update(*, visit_id, actor, expected_version=None, participants=N
         visit = _lock_field_visit(visit_id)
         if not field_visit_can_edit(actor, visit):
             raise PermissionDenied(_("只有登记人和综治中心工作人员可以修改该记录。"))
-        _check_version(visit, expected_version, _("走访巡逻记录"))
+        version_check(visit, expected_version, _("走访巡逻记录"))
         merged = {name: changes.get(name, getattr(visit, name)) for name in UPDATABLE}
         _clean_field_visit(
             actor=actor,
@@ -553,7 +543,7 @@ def field_visit_update(*, visit_id, actor, expected_version=None, participants=N
                 changed["participants"] = sorted(people)
         if not changed:
             return visit
-        _bump(visit)
+        version_bump(visit)
         _log(
             subdistrict_id=visit.subdistrict_id,
             kind=DiscoveryEventKind.FIELD_VISIT_UPDATED,

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from jiefen.assessment.models import Incident, IncidentKind, IncidentStatus
-from jiefen.common.errors import ConflictError, IllegalTransition, PermissionDenied
+from jiefen.common.errors import IllegalTransition, PermissionDenied
+from jiefen.common.versioning import version_bump, version_check
 from jiefen.notifications.models import Notification, NotificationKind
 from jiefen.notifications.outbox import outbox_enqueue_written_at
 from jiefen.notifications.services import notify
@@ -66,17 +67,6 @@ def _log(*, subdistrict_id, kind, actor=None, meeting=None, task=None, deliberat
         note=note or "",
         data=data or {},
     )
-
-
-def _bump(instance):
-    instance.version = F("version") + 1
-    instance.save()
-    instance.refresh_from_db(fields=["version"])
-
-
-def _check_version(instance, expected_version, what):
-    if expected_version is not None and instance.version != expected_version:
-        raise ConflictError(_("该%(what)s已被他人更新，您的操作未执行。请刷新页面后确认再操作。") % {"what": what})
 
 
 def _user_name(user):
@@ -172,7 +162,7 @@ def meeting_prepare_agenda(*, meeting_id: int, actor=None, now: datetime | None 
             raise IllegalTransition(_("会议已召开，议程已存档，不能再更新。"))
         meeting.agenda = meeting_agenda_compute(meeting, now=now)
         meeting.agenda_at = now
-        _bump(meeting)
+        version_bump(meeting)
         _log(
             subdistrict_id=meeting.subdistrict_id,
             kind=ActivityKind.AGENDA_PREPARED,
@@ -230,7 +220,7 @@ def meeting_record_minutes(
         meeting = _lock_meeting(meeting_id)
         if not meeting_can_write(actor, meeting):
             raise PermissionDenied(_("您无权记录该会议的纪要。"))
-        _check_version(meeting, expected_version, _("会议"))
+        version_check(meeting, expected_version, _("会议"))
         if timezone.localtime(held_at).date() < meeting.period_start:
             raise ValidationError({"held_at": _("召开时间早于会议所属周期。")})
         first = not meeting.is_held
@@ -246,7 +236,7 @@ def meeting_record_minutes(
         meeting.chair = chair
         meeting.location = location
         meeting.recorded_by = actor
-        _bump(meeting)
+        version_bump(meeting)
         Attendance.objects.filter(meeting=meeting).exclude(person_id__in=clean).delete()
         for person_id, status in clean.items():
             Attendance.objects.update_or_create(meeting=meeting, person_id=person_id, defaults={"status": status})
@@ -399,7 +389,7 @@ def task_complete(*, task_id: int, actor, result: str, expected_version: int | N
         task = _lock_task(task_id)
         if not task_can_act(actor, task):
             raise PermissionDenied(_("您不是该督办任务的责任单位人员，不能办结。"))
-        _check_version(task, expected_version, _("督办任务"))
+        version_check(task, expected_version, _("督办任务"))
         if task.state != TaskState.OPEN:
             raise IllegalTransition(_("督办任务已办结。"))
         if task.deadline < today and task.missed_on is None:
@@ -408,7 +398,7 @@ def task_complete(*, task_id: int, actor, result: str, expected_version: int | N
         task.done_at = timezone.now()
         task.done_by = actor
         task.result = result
-        _bump(task)
+        version_bump(task)
         _log(
             subdistrict_id=task.subdistrict_id,
             kind=ActivityKind.TASK_COMPLETED,
@@ -644,7 +634,7 @@ def deliberation_record(
         deliberation = Deliberation.objects.select_for_update(of=("self",)).select_related("compound").get(pk=deliberation_id)
         if not deliberation_can_write(actor, deliberation):
             raise PermissionDenied(_("您无权记录该小区的三联三议。"))
-        _check_version(deliberation, expected_version, _("三联三议"))
+        version_check(deliberation, expected_version, _("三联三议"))
         if deliberation.state == DeliberationState.HELD:
             raise IllegalTransition(_("该三联三议已记录为召开，不能重复记录。"))
         parties = {party.role: party for party in deliberation.parties.all()}
@@ -658,7 +648,7 @@ def deliberation_record(
         deliberation.location = (location or "").strip()
         deliberation.other_attendees = (other_attendees or "").strip()
         deliberation.recorded_by = actor
-        _bump(deliberation)
+        version_bump(deliberation)
         _log(
             subdistrict_id=deliberation.subdistrict_id,
             kind=ActivityKind.DELIBERATION_HELD,
