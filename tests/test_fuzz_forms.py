@@ -509,3 +509,38 @@ def test_every_form_of_the_staff_pages_survives_garbage(client, org, centre_staf
     ]
     tried = sweep(client, pages, examples=5)
     assert len(tried) >= 5, tried
+
+
+def test_open311_queries(client, org, make_case):
+    """Open311 is not in the OpenAPI document Schemathesis reads, so its GET parameters are fuzzed here."""
+    open311_client_create(name="测试热线", subdistrict=org.subdistrict, key="fuzz-key-0003")
+    case = make_case()
+    params = {
+        name: st.one_of(ANY_VALUE, st.just(value))
+        for name, value in {
+            "jurisdiction_id": org.subdistrict.code, "service_request_id": case.number, "service_code": "neighbour",
+            "start_date": "2026-01-01T00:00:00+08:00", "end_date": "2026-12-31T00:00:00Z", "status": "open", "api_key": "fuzz-key-0003",
+        }.items()
+    }
+    paths = st.sampled_from([
+        "/open311/v2/requests.json", "/open311/v2/requests.xml", "/open311/v2/services.json", "/open311/v2/services/neighbour.xml",
+        f"/open311/v2/requests/{case.number}.json", "/open311/v2/requests/%00.json", "/open311/v2/tokens/x.json", "/open311/discovery.json",
+    ])
+
+    @given(path=paths, query=st.fixed_dictionaries({}, optional=params))
+    @settings(FUZZ, max_examples=30)
+    def run(path, query):
+        cache.clear()
+        response = client.get(path, query)
+        assert response.status_code < 500, (path, query, response.content[:300])
+
+    run()
+
+
+def test_a_twenty_digit_id_in_a_multiple_choice_is_a_form_error(client, mediating, village_mediator):
+    client.force_login(village_mediator)
+    response = client.post(
+        reverse("mediation:act", args=[mediating.pk, "notice"]),
+        {"parties": ["99999999999999999999", "-99999999999999999999"], "served_at": "2026-03-16T09:00", "method": "written"},
+    )
+    assert response.status_code == 400
