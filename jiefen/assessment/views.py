@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from jiefen.cases.selectors import cases_visible_to
-from jiefen.common.errors import ConflictError, DomainError, PermissionDenied
+from jiefen.common.errors import DomainError
 from jiefen.organisation.models import Person, Role, Unit
-from jiefen.web.forms import apply_service_errors
+from jiefen.web.responses import forbidden, refused_status
 
 from . import selectors, services
 from .access import (
@@ -30,19 +30,6 @@ from .access import (
 from .exports import cards_workbook
 from .forms import AppealForm, DecideForm, QueueFilterForm, RecordForm, ReviewForm, VoidForm
 from .models import AppealStatus, IncidentStatus
-
-
-def _forbidden(request, message):
-    return render(request, "web/forbidden.html", {"message": message}, status=403)
-
-
-def _refused(exc, form):
-    apply_service_errors(exc, form)
-    if isinstance(exc, PermissionDenied):
-        return 403
-    if isinstance(exc, ConflictError):
-        return 409
-    return 400
 
 
 def _year(request):
@@ -66,7 +53,7 @@ def _visible_case_ids(user, incidents):
 def incident_list(request):
     access = access_for(request.user)
     if not access.sees_anything:
-        return _forbidden(request, _("不到位情形由领导小组审核，责任单位查阅本单位的情形。您没有查看权限。"))
+        return forbidden(request, _("不到位情形由领导小组审核，责任单位查阅本单位的情形。您没有查看权限。"))
     subdistricts = None if access.is_superuser else access.reader_subdistrict_ids
     data = request.GET.copy()
     if "status" not in data and access.reviews:
@@ -138,7 +125,7 @@ def incident_detail(request, pk):
 def _review(request, pk, *, confirm: bool):
     incident = _incident(request, pk)
     if not can_review(request.user, incident.unit):
-        return _forbidden(request, str(services.REVIEWER_ONLY))
+        return forbidden(request, str(services.REVIEWER_ONLY))
     form = (ReviewForm if confirm else VoidForm)(request.POST)
     status = 400
     if form.is_valid():
@@ -151,7 +138,7 @@ def _review(request, pk, *, confirm: bool):
                 expected_version=form.cleaned_data["expected_version"],
             )
         except (DomainError, ValidationError) as exc:
-            status = _refused(exc, form)
+            status = refused_status(exc, form)
         else:
             if request.htmx:
                 # From the queue: redraw the row in its new state.
@@ -187,14 +174,14 @@ def incident_void(request, pk):
 def incident_appeal(request, pk):
     incident = _incident(request, pk)
     if not can_appeal(request.user, incident.unit):
-        return _forbidden(request, _("只有责任单位（或其所在村、社区）的工作人员可以对该不到位情形提出申诉。"))
+        return forbidden(request, _("只有责任单位（或其所在村、社区）的工作人员可以对该不到位情形提出申诉。"))
     form = AppealForm(request.POST)
     status = 400
     if form.is_valid():
         try:
             services.incident_appeal_file(actor=request.user, incident_id=incident.pk, reason=form.cleaned_data["reason"])
         except (DomainError, ValidationError) as exc:
-            status = _refused(exc, form)
+            status = refused_status(exc, form)
         else:
             messages.success(request, _("申诉已提交，领导小组将审核决定。"))
             return redirect("assessment:incident_detail", pk=incident.pk)
@@ -206,7 +193,7 @@ def incident_appeal(request, pk):
 def incident_new(request):
     access = access_for(request.user)
     if not access.reviews:
-        return _forbidden(request, _("只有综治中心工作人员和领导小组可以记录不到位情形。"))
+        return forbidden(request, _("只有综治中心工作人员和领导小组可以记录不到位情形。"))
     units = Unit.objects.filter(is_active=True).select_related("area").order_by("area__sort_order", "id")
     if not access.is_superuser:
         units = units.filter(in_subdistricts(access.reviewer_subdistrict_ids, ""))
@@ -231,7 +218,7 @@ def incident_new(request):
                         detected_on=form.cleaned_data["detected_on"],
                     )
                 except (DomainError, ValidationError) as exc:
-                    status = _refused(exc, form)
+                    status = refused_status(exc, form)
                 else:
                     messages.success(request, _("不到位情形已记录，待领导小组审核。"))
                     return redirect("assessment:incident_detail", pk=incident.pk)
@@ -250,7 +237,7 @@ def incident_new(request):
 def appeal_list(request):
     access = access_for(request.user)
     if not access.sees_anything:
-        return _forbidden(request, _("您没有查看申诉的权限。"))
+        return forbidden(request, _("您没有查看申诉的权限。"))
     which = request.GET.get("status", AppealStatus.PENDING)
     if which not in (*AppealStatus.values, "all"):
         which = AppealStatus.PENDING
@@ -269,7 +256,7 @@ def appeal_decide(request, pk):
     appeal = get_object_or_404(appeals_visible_to(request.user).select_related("incident__unit"), pk=pk)
     incident = appeal.incident
     if not can_review(request.user, incident.unit):
-        return _forbidden(request, str(services.REVIEWER_ONLY))
+        return forbidden(request, str(services.REVIEWER_ONLY))
     form = DecideForm(request.POST)
     status = 400
     if form.is_valid():
@@ -278,7 +265,7 @@ def appeal_decide(request, pk):
                 actor=request.user, appeal_id=appeal.pk, granted=form.cleaned_data["granted"], reason=form.cleaned_data["reason"]
             )
         except (DomainError, ValidationError) as exc:
-            status = _refused(exc, form)
+            status = refused_status(exc, form)
         else:
             messages.success(request, _("已对申诉作出决定。"))
             return redirect(request.POST.get("next") or reverse("assessment:incident_detail", args=[incident.pk]))
@@ -356,7 +343,7 @@ def _cards_allowed(request):
 @require_GET
 def card_list(request):
     if not _cards_allowed(request):
-        return _forbidden(request, _("三色牌总览供综治中心和领导查阅；责任单位请在本单位页面查看。"))
+        return forbidden(request, _("三色牌总览供综治中心和领导查阅；责任单位请在本单位页面查看。"))
     year = _year(request)
     groups = selectors.cards_overview(request.user, year=year)
     return render(
@@ -370,7 +357,7 @@ def card_list(request):
 @require_GET
 def card_export(request):
     if not _cards_allowed(request):
-        return _forbidden(request, _("三色牌总览供综治中心和领导查阅；责任单位请在本单位页面查看。"))
+        return forbidden(request, _("三色牌总览供综治中心和领导查阅；责任单位请在本单位页面查看。"))
     year = _year(request)
     content = cards_workbook(selectors.cards_overview(request.user, year=year), year=year)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

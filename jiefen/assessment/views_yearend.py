@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jiefen.common.errors import DomainError, PermissionDenied
 from jiefen.organisation.models import Area, AreaKind
+from jiefen.web.responses import forbidden
 
 from . import yearend
 from .forms_yearend import BonusAwardForm, BonusItemForm, IndicatorForm, SheetCreateForm, SheetSettingsForm
@@ -25,10 +26,6 @@ from .models import BonusAward, CardColour, SheetStatus, SubjectKind
 from .yearend_export import FORMATS, ExportError, export_bytes, export_filename
 
 NO_ACCESS = gettext_lazy("年度综合考核由街道综治中心编制、计算和发布，领导查阅。您没有查看考核的权限。")
-
-
-def _forbidden(request, message):
-    return render(request, "web/forbidden.html", {"message": message}, status=403)
 
 
 def _sheet(request, pk):
@@ -46,7 +43,7 @@ def _detail(sheet):
 @require_GET
 def sheet_list(request):
     if not yearend.may_use_assessment(request.user):
-        return _forbidden(request, NO_ACCESS)
+        return forbidden(request, NO_ACCESS)
     sheets = list(yearend.sheets_visible_to(request.user).order_by("-year", "subdistrict__sort_order", "subdistrict_id"))
     order = {kind: index for index, kind in enumerate(SubjectKind.values)}
     groups = {}
@@ -68,7 +65,7 @@ def sheet_list(request):
 @require_http_methods(["GET", "POST"])
 def sheet_new(request):
     if not yearend.subdistricts_managed_by(request.user).exists():
-        return _forbidden(request, _("评分表由街道综治中心（政法委员）建立；领导可以查阅。您没有建立评分表的权限。"))
+        return forbidden(request, _("评分表由街道综治中心（政法委员）建立；领导可以查阅。您没有建立评分表的权限。"))
     form = SheetCreateForm(request.POST or None, user=request.user)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -77,7 +74,7 @@ def sheet_new(request):
                 request.user, form.cleaned_data["subdistrict"], form.cleaned_data["year"], form.cleaned_data["subject_kind"]
             )
         except PermissionDenied as exc:
-            return _forbidden(request, exc.message)
+            return forbidden(request, exc.message)
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = 400
@@ -138,11 +135,11 @@ def _act(request, pk, action, success):
     """Run a service on the sheet; a refusal comes back as a message on the sheet page."""
     sheet = _sheet(request, pk)
     if not yearend.may_manage(request.user, sheet.subdistrict_id):
-        return _forbidden(request, str(yearend.NOT_STAFF))
+        return forbidden(request, str(yearend.NOT_STAFF))
     try:
         action(sheet)
     except PermissionDenied as exc:
-        return _forbidden(request, exc.message)
+        return forbidden(request, exc.message)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -169,13 +166,13 @@ def _form_post(request, pk, form_class, key, call, success, **form_kwargs):
     """A draft-editing form: the service on success, the sheet page with the form's errors otherwise."""
     sheet = _sheet(request, pk)
     if not yearend.may_manage(request.user, sheet.subdistrict_id):
-        return _forbidden(request, str(yearend.NOT_STAFF))
+        return forbidden(request, str(yearend.NOT_STAFF))
     form = form_class(request.POST, **form_kwargs)
     if form.is_valid():
         try:
             call(sheet, form.cleaned_data)
         except PermissionDenied as exc:
-            return _forbidden(request, exc.message)
+            return forbidden(request, exc.message)
         except DomainError as exc:
             if sheet.status == SheetStatus.PUBLISHED or exc.code == "published":
                 messages.error(request, exc.message)
@@ -231,7 +228,7 @@ def bonus_item_remove(request, pk, item_pk):
 def bonus_award(request, pk):
     sheet = _sheet(request, pk)
     if not yearend.may_manage(request.user, sheet.subdistrict_id):
-        return _forbidden(request, str(yearend.NOT_STAFF))
+        return forbidden(request, str(yearend.NOT_STAFF))
     if sheet.status == SheetStatus.PUBLISHED:
         messages.error(request, _("考核结果已发布并冻结，不能再加分。"))
         return _detail(sheet)
@@ -247,7 +244,7 @@ def bonus_award(request, pk):
                     reason=form.cleaned_data["reason"], **subject,
                 )
             except PermissionDenied as exc:
-                return _forbidden(request, exc.message)
+                return forbidden(request, exc.message)
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:

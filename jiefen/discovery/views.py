@@ -16,10 +16,10 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from jiefen.cases.selectors import cases_visible_to
-from jiefen.common.errors import ConflictError, DomainError, PermissionDenied
+from jiefen.common.errors import DomainError
 from jiefen.organisation.models import Area, AreaKind
 from jiefen.organisation.selectors import user_scope
-from jiefen.web.forms import apply_service_errors
+from jiefen.web.responses import forbidden, refused_status
 
 from . import exports, selectors, services
 from .access import (
@@ -49,19 +49,6 @@ from .models import RECEPTION, FieldVisitKind
 NO_ACCESS = _lazy("排查走访登记簿供综治中心、领导、调解员和网格员使用。您没有查看的权限。")
 
 
-def _forbidden(request, message):
-    return render(request, "web/forbidden.html", {"message": message}, status=403)
-
-
-def _refused(exc, form):
-    apply_service_errors(exc, form)
-    if isinstance(exc, PermissionDenied):
-        return 403
-    if isinstance(exc, ConflictError):
-        return 409
-    return 400
-
-
 def _week(request) -> date:
     day = parse_date(request.GET.get("week") or "") or timezone.localdate()
     return selectors.week_start(day)
@@ -84,7 +71,7 @@ def _staff_subdistrict(user):
 def home(request):
     access = access_for(request.user)
     if not access.reads_anything:
-        return _forbidden(request, NO_ACCESS)
+        return forbidden(request, NO_ACCESS)
     start = _week(request)
     field, reception = selectors.recent_entries(request.user)
     mine = []
@@ -127,13 +114,13 @@ def rota(request):
     """Two weeks of the rota; staff add turns below it."""
     access = access_for(request.user)
     if not access.reads_anything:
-        return _forbidden(request, NO_ACCESS)
+        return forbidden(request, NO_ACCESS)
     start = _week(request)
     if request.method != "POST":
         return render(request, "discovery/rota.html", _rota_context(request, start))
     subdistrict = _staff_subdistrict(request.user)
     if subdistrict is None:
-        return _forbidden(request, _("领导接访排班由综治中心安排，您无权排班。"))
+        return forbidden(request, _("领导接访排班由综治中心安排，您无权排班。"))
     form = SlotForm(request.POST, subdistrict=subdistrict)
     status = 400
     if form.is_valid():
@@ -151,7 +138,7 @@ def rota(request):
                 note=data["note"],
             )
         except (DomainError, ValidationError) as exc:
-            status = _refused(exc, form)
+            status = refused_status(exc, form)
         else:
             messages.success(
                 request,
@@ -210,7 +197,7 @@ def slot_detail(request, pk):
 def slot_edit(request, pk):
     slot = _slot(request, pk)
     if not rota_can_manage(request.user, slot.subdistrict_id):
-        return _forbidden(request, _("领导接访排班由综治中心安排，您无权调整。"))
+        return forbidden(request, _("领导接访排班由综治中心安排，您无权调整。"))
     form = SlotForm(request.POST, subdistrict=slot.subdistrict)
     status = 400
     if form.is_valid():
@@ -229,7 +216,7 @@ def slot_edit(request, pk):
                 expected_version=data["expected_version"],
             )
         except (DomainError, ValidationError) as exc:
-            status = _refused(exc, form)
+            status = refused_status(exc, form)
         else:
             messages.success(request, _("接访排班已调整。"))
             return redirect("discovery:slot_detail", pk=slot.pk)
@@ -242,7 +229,7 @@ def slot_edit(request, pk):
 def slot_cancel(request, pk):
     slot = _slot(request, pk)
     if not rota_can_manage(request.user, slot.subdistrict_id):
-        return _forbidden(request, _("领导接访排班由综治中心安排，您无权取消。"))
+        return forbidden(request, _("领导接访排班由综治中心安排，您无权取消。"))
     form = CancelForm(request.POST)
     status = 400
     if form.is_valid():
@@ -251,7 +238,7 @@ def slot_cancel(request, pk):
                 slot_id=slot.pk, actor=request.user, reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["expected_version"]
             )
         except (DomainError, ValidationError) as exc:
-            status = _refused(exc, form)
+            status = refused_status(exc, form)
         else:
             messages.success(request, _("该场接访已取消。"))
             return redirect("discovery:slot_detail", pk=slot.pk)
@@ -264,14 +251,14 @@ def slot_cancel(request, pk):
 def visitor_new(request, pk):
     slot = _slot(request, pk)
     if not slot_can_record_visitor(request.user, slot):
-        return _forbidden(request, _("只有综治中心工作人员和本场接访领导可以登记来访。"))
+        return forbidden(request, _("只有综治中心工作人员和本场接访领导可以登记来访。"))
     form = VisitorForm(request.POST, subdistrict=slot.subdistrict)
     status = 400
     if form.is_valid():
         try:
             visit = services.reception_visit_record(slot_id=slot.pk, actor=request.user, **form.cleaned_data)
         except (DomainError, ValidationError) as exc:
-            status = _refused(exc, form)
+            status = refused_status(exc, form)
         else:
             messages.success(request, _("已登记来访：%(name)s。") % {"name": visit.visitor_name})
             return redirect("discovery:reception_detail", pk=visit.pk)
@@ -311,7 +298,7 @@ def field_new(request):
             if kind not in kinds:
                 kinds.append(kind)
     if not kinds:
-        return _forbidden(request, _("走访巡逻由综治中心、领导、调解员和网格员登记。您没有登记的权限。"))
+        return forbidden(request, _("走访巡逻由综治中心、领导、调解员和网格员登记。您没有登记的权限。"))
     kinds = [k for k in FieldVisitKind.values if k in kinds]
     status = 200
     if request.method == "POST":
@@ -337,7 +324,7 @@ def field_new(request):
                     carried_cases=data["carried_cases"],
                 )
             except (DomainError, ValidationError) as exc:
-                status = _refused(exc, form)
+                status = refused_status(exc, form)
             else:
                 messages.success(request, _("已登记%(kind)s记录。") % {"kind": visit.get_kind_display()})
                 return redirect("discovery:field_detail", pk=visit.pk)
@@ -390,7 +377,7 @@ def field_detail(request, pk):
 def field_edit(request, pk):
     visit = _field_visit(request, pk)
     if not field_visit_can_edit(request.user, visit):
-        return _forbidden(request, _("只有登记人和综治中心工作人员可以修改该记录。"))
+        return forbidden(request, _("只有登记人和综治中心工作人员可以修改该记录。"))
     status = 200
     if request.method == "POST":
         form = FieldVisitEditForm(request.POST, visit=visit)
@@ -404,7 +391,7 @@ def field_edit(request, pk):
                     **form.changes(),
                 )
             except (DomainError, ValidationError) as exc:
-                status = _refused(exc, form)
+                status = refused_status(exc, form)
             else:
                 messages.success(request, _("记录已修改。"))
                 return redirect("discovery:field_detail", pk=visit.pk)
@@ -420,7 +407,7 @@ def field_edit(request, pk):
 def field_attach(request, pk):
     visit = _field_visit(request, pk)
     if not field_visit_can_edit(request.user, visit):
-        return _forbidden(request, _("只有登记人和综治中心工作人员可以关联案件。"))
+        return forbidden(request, _("只有登记人和综治中心工作人员可以关联案件。"))
     form = AttachCasesForm(request.POST)
     status = 400
     if form.is_valid():
@@ -431,7 +418,7 @@ def field_attach(request, pk):
             try:
                 services.field_visit_attach_cases(visit_id=visit.pk, actor=request.user, cases=found)
             except (DomainError, ValidationError) as exc:
-                status = _refused(exc, form)
+                status = refused_status(exc, form)
             else:
                 messages.success(request, _("已关联携带案件。"))
                 return redirect("discovery:field_detail", pk=visit.pk)
@@ -460,7 +447,7 @@ def _filters(request):
 @require_GET
 def register(request):
     if not access_for(request.user).reads_anything:
-        return _forbidden(request, NO_ACCESS)
+        return forbidden(request, NO_ACCESS)
     form, filters = _filters(request)
     try:
         after = int(request.GET.get("after") or 0) or None
@@ -491,7 +478,7 @@ def register(request):
 @require_GET
 def export(request, fmt):
     if not access_for(request.user).reads_anything:
-        return _forbidden(request, NO_ACCESS)
+        return forbidden(request, NO_ACCESS)
     form, filters = _filters(request)
     if form.errors:
         return redirect(reverse("discovery:register") + "?" + request.GET.urlencode())
@@ -503,7 +490,7 @@ def export(request, fmt):
 @require_GET
 def counts(request):
     if not access_for(request.user).reads_anything:
-        return _forbidden(request, NO_ACCESS)
+        return forbidden(request, NO_ACCESS)
     today = timezone.localdate()
     form = PeriodForm(request.GET or None)
     start, end = today.replace(day=1), today

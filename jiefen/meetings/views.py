@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from jiefen.cases.models import Case, CaseState
 from jiefen.cases.selectors import cases_visible_to
-from jiefen.common.errors import ConflictError, DomainError, PermissionDenied
-from jiefen.web.forms import apply_service_errors
+from jiefen.common.errors import DomainError, PermissionDenied
+from jiefen.web.responses import forbidden, refused_status
 
 from . import selectors, services
 from .access import (
@@ -43,20 +43,6 @@ from .models import AttendanceStatus, MeetingKind, SanlianRole
 ATTENDANCE_ORDER = {AttendanceStatus.PRESENT: 0, AttendanceStatus.EXCUSED: 1, AttendanceStatus.ABSENT: 2}
 
 
-def _forbidden(request, message):
-    return render(request, "web/forbidden.html", {"message": message}, status=403)
-
-
-def _refused(exc, form):
-    """Put a service's refusal on the form; returns the HTTP status to answer with."""
-    apply_service_errors(exc, form)
-    if isinstance(exc, PermissionDenied):
-        return 403
-    if isinstance(exc, ConflictError):
-        return 409
-    return 400
-
-
 # ---------------------------------------------------------------- meetings
 
 
@@ -65,7 +51,7 @@ def _refused(exc, form):
 def meeting_list(request):
     access = access_for(request.user)
     if not access.reads_meetings:
-        return _forbidden(request, _("会商会议由综治中心、政法委员、党支部书记组织，领导查阅。您没有查看会议的权限。"))
+        return forbidden(request, _("会商会议由综治中心、政法委员、党支部书记组织，领导查阅。您没有查看会议的权限。"))
     form = MeetingFilterForm(request.GET or None)
     when, kind = "upcoming", ""
     if form.is_bound and form.is_valid():
@@ -146,7 +132,7 @@ def meeting_prepare(request, pk):
 def meeting_minutes(request, pk):
     meeting = _meeting(request, pk)
     if not meeting_can_write(request.user, meeting):
-        return _forbidden(request, _("您无权记录该会议的纪要。"))
+        return forbidden(request, _("您无权记录该会议的纪要。"))
     form = MinutesForm(request.POST, meeting=meeting)
     status = 400
     if form.is_valid():
@@ -162,7 +148,7 @@ def meeting_minutes(request, pk):
                 expected_version=form.cleaned_data["expected_version"],
             )
         except (DomainError, ValidationError) as exc:
-            status = _refused(exc, form)
+            status = refused_status(exc, form)
         else:
             messages.success(request, _("会议纪要已保存。") if meeting.is_held else _("会议纪要已保存，议程已存档。"))
             return redirect("meetings:meeting_detail", pk=meeting.pk)
@@ -175,7 +161,7 @@ def meeting_minutes(request, pk):
 def meeting_decision(request, pk):
     meeting = _meeting(request, pk)
     if not meeting_can_write(request.user, meeting):
-        return _forbidden(request, _("您无权为该会议交办督办任务。"))
+        return forbidden(request, _("您无权为该会议交办督办任务。"))
     agenda = selectors.meeting_agenda(meeting)
     rows = {row["id"]: row for s in agenda.get("sections", []) for row in s["cases"]}
     form = DecisionForm(request.POST, meeting=meeting, user=request.user, agenda_cases=list(rows.values()))
@@ -194,7 +180,7 @@ def meeting_decision(request, pk):
                 cases=form.cleaned_data["case_objects"],
             )
         except (DomainError, ValidationError) as exc:
-            status = _refused(exc, form)
+            status = refused_status(exc, form)
         else:
             messages.success(
                 request,
@@ -274,14 +260,14 @@ def task_detail(request, pk):
 def task_progress(request, pk):
     task = _task(request, pk)
     if not task_can_act(request.user, task):
-        return _forbidden(request, _("您不是该督办任务的责任单位人员，不能填报进展。"))
+        return forbidden(request, _("您不是该督办任务的责任单位人员，不能填报进展。"))
     form = ProgressForm(request.POST)
     status = 400
     if form.is_valid():
         try:
             services.task_record_progress(task_id=task.pk, actor=request.user, note=form.cleaned_data["note"])
         except (DomainError, ValidationError) as exc:
-            status = _refused(exc, form)
+            status = refused_status(exc, form)
         else:
             messages.success(request, _("办理进展已记录。"))
             return redirect("meetings:task_detail", pk=task.pk)
@@ -293,7 +279,7 @@ def task_progress(request, pk):
 def task_complete(request, pk):
     task = _task(request, pk)
     if not task_can_act(request.user, task):
-        return _forbidden(request, _("您不是该督办任务的责任单位人员，不能办结。"))
+        return forbidden(request, _("您不是该督办任务的责任单位人员，不能办结。"))
     form = CompleteForm(request.POST)
     status = 400
     if form.is_valid():
@@ -302,7 +288,7 @@ def task_complete(request, pk):
                 task_id=task.pk, actor=request.user, result=form.cleaned_data["result"], expected_version=form.cleaned_data["expected_version"]
             )
         except (DomainError, ValidationError) as exc:
-            status = _refused(exc, form)
+            status = refused_status(exc, form)
         else:
             messages.success(request, _("督办任务 %(number)s 已办结。") % {"number": task.number})
             return redirect("meetings:task_detail", pk=task.pk)
@@ -334,7 +320,7 @@ def _compound_cases(compounds, compound_id):
 def deliberation_new(request):
     compounds = compounds_for(request.user)
     if not compounds.exists():
-        return _forbidden(request, _("三联三议由综治中心、小区党支部书记或所在社区(村)的调解员组织。"))
+        return forbidden(request, _("三联三议由综治中心、小区党支部书记或所在社区(村)的调解员组织。"))
     case = None
     if request.GET.get("case"):
         # A case the user may see, or one in a compound they organise 三联三议 for (a branch
@@ -361,7 +347,7 @@ def deliberation_new(request):
                     cases=form.cleaned_data["cases"],
                 )
             except (DomainError, ValidationError) as exc:
-                status = _refused(exc, form)
+                status = refused_status(exc, form)
             else:
                 messages.success(request, _("已发起三联三议，三方单位已自动列入。"))
                 return redirect("meetings:deliberation_detail", pk=deliberation.pk)
@@ -416,7 +402,7 @@ def deliberation_detail(request, pk):
 def deliberation_record(request, pk):
     deliberation = _deliberation(request, pk)
     if not deliberation_can_write(request.user, deliberation):
-        return _forbidden(request, _("您无权记录该小区的三联三议。"))
+        return forbidden(request, _("您无权记录该小区的三联三议。"))
     form = DeliberationRecordForm(request.POST, deliberation=deliberation)
     status = 400
     if form.is_valid():
@@ -432,7 +418,7 @@ def deliberation_record(request, pk):
                 expected_version=form.cleaned_data["expected_version"],
             )
         except (DomainError, ValidationError) as exc:
-            status = _refused(exc, form)
+            status = refused_status(exc, form)
         else:
             messages.success(request, _("三联三议已记录为召开。"))
             return redirect("meetings:deliberation_detail", pk=deliberation.pk)

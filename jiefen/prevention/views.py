@@ -17,15 +17,12 @@ from jiefen.cases.selectors import case_get_for_user
 from jiefen.common.errors import ConflictError, DomainError, PermissionDenied
 from jiefen.web.forms import apply_service_errors
 from jiefen.web.panels import panel_refused, refused_text
+from jiefen.web.responses import forbidden
 
 from . import selectors, services
 from .access import reads_activities, reads_referrals, referrals_visible_to, units_recordable_by
 from .forms import ActivityForm, ReferralForm, StepForm
 from .models import Programme
-
-
-def _forbidden(request, message):
-    return render(request, "web/forbidden.html", {"message": message}, status=403)
 
 
 def _status(exc):
@@ -40,7 +37,7 @@ def _status(exc):
 @require_GET
 def activity_list(request):
     if not reads_activities(request.user):
-        return _forbidden(request, _("预防活动由社会组织、综治中心记录，村(社区)调解员和领导查阅。您没有查看的权限。"))
+        return forbidden(request, _("预防活动由社会组织、综治中心记录，村(社区)调解员和领导查阅。您没有查看的权限。"))
     today = timezone.localdate()
     raw = request.GET.get("year", "")
     year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= today.year + 1 else today.year
@@ -66,7 +63,7 @@ def activity_list(request):
 @login_required
 def activity_new(request):
     if not units_recordable_by(request.user).exists():
-        return _forbidden(request, _("只有社会组织等组织单位的人员和综治中心工作人员可以记录预防活动。"))
+        return forbidden(request, _("只有社会组织等组织单位的人员和综治中心工作人员可以记录预防活动。"))
     form = ActivityForm(request.POST or None, user=request.user)
     status = 200
     if request.method == "POST":
@@ -101,7 +98,7 @@ def activity_new(request):
 @require_GET
 def referral_list(request):
     if not reads_referrals(request.user):
-        return _forbidden(request, _("心理疏导信息属于敏感个人信息，仅案件承办人员和综治中心工作人员可以查看。"))
+        return forbidden(request, _("心理疏导信息属于敏感个人信息，仅案件承办人员和综治中心工作人员可以查看。"))
     open_only = request.GET.get("open") == "1"
     return render(
         request,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jiefen.organisation.selectors import user_scope
+from jiefen.web.responses import forbidden
 
 from . import charts
 from . import indicators as ind
@@ -24,10 +25,6 @@ from .forms import LedgerUploadForm, StatisticsFilterForm
 from .ledger_import import LEDGER_COLUMNS, ledger_import
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _forbidden(request, message):
-    return render(request, "web/forbidden.html", {"message": message}, status=403)
 
 
 NO_STATISTICS = gettext_lazy("统计分析供综治中心、领导和调解员使用。网格员请在“我的工作”中查看所报纠纷的办理情况。")
@@ -79,7 +76,7 @@ def _context(request, *, months=12):
 @require_GET
 def dashboard(request):
     if not may_view_statistics(request.user):
-        return _forbidden(request, NO_STATISTICS)
+        return forbidden(request, NO_STATISTICS)
     context = _context(request)
     stats = context["stats"]
     context["charts"] = {
@@ -95,7 +92,7 @@ def dashboard(request):
 @require_GET
 def statistics_tables(request):
     if not may_view_statistics(request.user):
-        return _forbidden(request, NO_STATISTICS)
+        return forbidden(request, NO_STATISTICS)
     context = _context(request)
     stats = context["stats"]
     context["tables"] = [
@@ -124,7 +121,7 @@ def _xlsx(content: bytes, filename: str, ascii_name: str) -> HttpResponse:
 @require_GET
 def export_table(request):
     if not may_view_statistics(request.user):
-        return _forbidden(request, NO_STATISTICS)
+        return forbidden(request, NO_STATISTICS)
     form, period, filters = _query(request)
     content = spreadsheets.statistics_table_xlsx(statistics_cases(request.user), period, filters, org_name=_org_name(request.user))
     code = period.code.replace("..", "_")
@@ -135,7 +132,7 @@ def export_table(request):
 @require_GET
 def export_ledger(request):
     if not may_view_statistics(request.user):
-        return _forbidden(request, NO_STATISTICS)
+        return forbidden(request, NO_STATISTICS)
     form, period, filters = _query(request)
     content = spreadsheets.dispute_ledger_xlsx(statistics_cases(request.user), period, filters, org_name=_org_name(request.user))
     code = period.code.replace("..", "_")
@@ -146,7 +143,7 @@ def export_ledger(request):
 @require_GET
 def ledger_template(request):
     if not may_import_ledgers(request.user):
-        return _forbidden(request, _("只有综治中心工作人员可以导入历史台账。"))
+        return forbidden(request, _("只有综治中心工作人员可以导入历史台账。"))
     return _xlsx(spreadsheets.ledger_template_xlsx(), _("矛盾纠纷历史台账导入模板.xlsx"), "ledger-template.xlsx")
 
 
@@ -154,7 +151,7 @@ def ledger_template(request):
 @require_http_methods(["GET", "POST"])
 def ledger_upload(request):
     if not may_import_ledgers(request.user):
-        return _forbidden(request, _("只有综治中心工作人员可以导入历史台账。"))
+        return forbidden(request, _("只有综治中心工作人员可以导入历史台账。"))
     result, status = None, 200
     if request.method == "POST":
         form = LedgerUploadForm(request.POST, request.FILES)

@@ -17,6 +17,7 @@ from jiefen.common.errors import ConflictError, DomainError, PermissionDenied
 from jiefen.organisation.models import Area, AreaKind, Person
 from jiefen.organisation.selectors import user_scope
 from jiefen.web.forms import apply_service_errors
+from jiefen.web.responses import forbidden
 
 from . import selectors, services
 from .access import access_for, campaign_can_manage, campaigns_visible_to
@@ -24,10 +25,6 @@ from .forms import CampaignForm, FindingForm, TallyForm, TargetForm
 from .models import CampaignStatus, ScreeningTally
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _forbidden(request, message):
-    return render(request, "web/forbidden.html", {"message": message}, status=403)
 
 
 def _status(exc):
@@ -46,7 +43,7 @@ NO_ACCESS = _("排查活动由综治中心组织，网格员填报本人负责�
 def campaign_list(request):
     access = access_for(request.user)
     if not access.sees_anything:
-        return _forbidden(request, str(NO_ACCESS))
+        return forbidden(request, str(NO_ACCESS))
     status = request.GET.get("status", "")
     if status not in CampaignStatus.values:
         status = ""
@@ -73,7 +70,7 @@ def _staff_subdistricts(user):
 @login_required
 def campaign_new(request):
     if not access_for(request.user).manages_anything:
-        return _forbidden(request, _("只有综治中心工作人员可以发起排查活动。"))
+        return forbidden(request, _("只有综治中心工作人员可以发起排查活动。"))
     form = CampaignForm(request.POST or None, subdistricts=_staff_subdistricts(request.user))
     status = 200
     if request.method == "POST":
@@ -138,7 +135,7 @@ def _manage(request, pk, action, done):
         action(campaign_id=campaign.pk, actor=request.user)
     except DomainError as exc:
         if isinstance(exc, PermissionDenied):
-            return _forbidden(request, str(exc.message))
+            return forbidden(request, str(exc.message))
         messages.error(request, str(exc.message))
     else:
         messages.success(request, done)
@@ -170,7 +167,7 @@ def grid_target(request, pk, row):
         services.campaign_grid_set_target(campaign_grid_id=grid.pk, actor=request.user, households_target=form.cleaned_data["households_target"])
     except (DomainError, ValidationError) as exc:
         if isinstance(exc, PermissionDenied):
-            return _forbidden(request, str(exc.message))
+            return forbidden(request, str(exc.message))
         messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc.message))
     else:
         messages.success(request, _("已调整%(grid)s的应走访户数。") % {"grid": grid.grid.name})
@@ -198,7 +195,7 @@ NO_GRIDS = _("您没有正在进行的排查活动网格。排查活动由综治
 def tally_new(request):
     grids = _recording_grids(request)
     if not grids.exists():
-        return _forbidden(request, str(NO_GRIDS))
+        return forbidden(request, str(NO_GRIDS))
     access = access_for(request.user)
     workers = None
     if access.manages_anything:
@@ -242,7 +239,7 @@ def tally_new(request):
 def finding_new(request):
     grids = _recording_grids(request)
     if not grids.exists():
-        return _forbidden(request, str(NO_GRIDS))
+        return forbidden(request, str(NO_GRIDS))
     form = FindingForm(request.POST or None, grids=grids, initial=_initial_grid(request, grids))
     status = 200
     if request.method == "POST":

@@ -25,6 +25,7 @@ from jiefen.notifications import selectors as inbox
 from jiefen.notifications import services as inbox_services
 from jiefen.organisation.selectors import user_scope
 
+from .responses import forbidden
 from .panels import case_panels
 from .display import timeline
 from .forms import (
@@ -41,10 +42,6 @@ from .forms import (
 REROUTABLE_STATES = (CaseState.REGISTERED, CaseState.ACCEPTED, CaseState.ASSIGNED)
 EXTENDABLE_STATES = (CaseState.ASSIGNED, CaseState.MEDIATING)
 RESOLVED_STATES = (CaseState.PERFORMED, CaseState.VISITED, CaseState.ARCHIVED)
-
-
-def _forbidden(request, message):
-    return render(request, "web/forbidden.html", {"message": message}, status=403)
 
 
 # ---------------------------------------------------------------- my work
@@ -154,7 +151,7 @@ def party_reveal(request, pk, party_id):
     if party is None:
         raise Http404
     if not may_reveal_personal_data(request.user):
-        return _forbidden(request, _("您没有查看完整身份证号码和电话的权限。"))
+        return forbidden(request, _("您没有查看完整身份证号码和电话的权限。"))
     reason = (request.POST.get("reason") or "").strip()
     if not reason:
         messages.error(request, _("请填写查看完整信息的事由。"))
@@ -276,12 +273,12 @@ def _duplicates(user, form, party_rows):
 @login_required
 def case_new(request):
     if not user_scope(request.user).can_register:
-        return _forbidden(request, _("您没有登记矛盾纠纷的权限。如需登记，请联系综治中心开通网格员或调解员岗位。"))
+        return forbidden(request, _("您没有登记矛盾纠纷的权限。如需登记，请联系综治中心开通网格员或调解员岗位。"))
     duplicates, hidden_duplicates, status = [], 0, 200
     try:
         source = resolve_intake_source(request.user, request.POST.get("source") or request.GET.get("source"))
     except DomainError as exc:
-        return _forbidden(request, exc.message)
+        return forbidden(request, exc.message)
     if request.method == "POST":
         form = CaseIntakeForm(request.POST, user=request.user)
         parties = PartyFormSet(request.POST, prefix="parties")
