@@ -46,3 +46,12 @@ def test_other_errors_stay_500(browser):
     with mock.patch("jiefen.web.views.render", side_effect=RuntimeError("bug")):
         response = browser.get(reverse("web:case_list"))
     assert response.status_code == 500 and "出错了" in response.content.decode()
+
+
+def test_a_token_client_gets_the_json_503_too(client, centre_staff):
+    from jiefen.api.services import api_token_create
+
+    _token, key = api_token_create(user=centre_staff, name="热线")
+    with down():
+        response = Client(raise_request_exception=False).get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 503 and response.json()["error"]["code"] == "service_unavailable"

@@ -12,6 +12,7 @@ import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
@@ -240,6 +241,10 @@ def exception_handler(exc, context):
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else exc.default_code
         return _response(exc.status_code, code, _api_exception_message(exc, request), headers=headers)
+    if isinstance(exc, DatabaseError):
+        # The database is unreachable (or refused): Django's error handler answers 503 with
+        # Retry-After (jiefen.web.errors), the same for every client.
+        return None
     # Anything else is a bug; answer in the API's own format rather than an HTML page, and log it.
     logger.exception("Unhandled error in the API", exc_info=exc)
     return _response(500, "server_error", SERVER_ERROR)
