@@ -74,12 +74,12 @@ def step_escalate():
 
     from helpdesk.models import Ticket
 
-    due = Ticket.objects.filter(status__in=Ticket.OPEN_STATUSES, last_escalation__isnull=True).exclude(priority=1).count()
+    open_tickets = Ticket.objects.filter(status__in=Ticket.OPEN_STATUSES).count()
     started = time.perf_counter()
     call_command("escalate_tickets", stdout=open(os.devnull, "w"))
     seconds = time.perf_counter() - started
     escalated = Ticket.objects.filter(last_escalation__isnull=False).count()
-    return {"seconds": round(seconds, 3), "tickets": escalated, "due": due,
+    return {"seconds": round(seconds, 3), "tickets": escalated, "open_tickets": open_tickets,
             "tickets_per_s": round(escalated / seconds, 1) if seconds else None}
 
 
