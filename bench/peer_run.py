@@ -87,8 +87,8 @@ class Peer:
                                   headers=headers, body=data, content_type=ctype, ok=ok, workdir=work)
                 result["path"] = path.split("?")[0]
                 out[name] = result
-                self.log(f"peer {name:<10} {result['rps']:>8.1f} req/s  p50 {result['p50_ms']:>7.1f} ms  p95 {result['p95_ms']:>7.1f}  "
-                         f"p99 {result['p99_ms']:>7.1f}  errors {result['errors']}")
+                self.log(f"peer {name:<10} {result['rps']:>8.1f} req/s  p50 {result['p50_ms']} ms  p95 {result['p95_ms']}  "
+                         f"p99 {result['p99_ms']}  errors {result['errors']}")
                 if result["errors"]:
                     self.bench.results["notes"].append(f"peer {name}: {result['errors']} responses outside {ok}: {result['statuses']}")
             out["rss_mb"] = {"web_worker_peak": server.peak_rss_mb()}

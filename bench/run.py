@@ -12,10 +12,8 @@ import hashlib
 import json
 import os
 import secrets
-import shutil
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.parse
 from datetime import datetime, timezone
@@ -229,8 +227,8 @@ class Bench:
                                   body=body, content_type=ctype, ok=ok, workdir=work)
                 result["path"] = path
                 out[name] = result
-                log(f"{name:<11} {result['rps']:>8.1f} req/s  p50 {result['p50_ms']:>7.1f} ms  p95 {result['p95_ms']:>7.1f}  "
-                    f"p99 {result['p99_ms']:>7.1f}  errors {result['errors']}")
+                log(f"{name:<11} {result['rps']:>8.1f} req/s  p50 {result['p50_ms']} ms  p95 {result['p95_ms']}  "
+                    f"p99 {result['p99_ms']}  errors {result['errors']}")
                 if result["errors"]:
                     self.results["notes"].append(f"{name}: {result['errors']} responses outside {ok}: {result['statuses']}")
             out["list_first"]["filter"] = out["list_deep"]["filter"] = facts["list_filter"]
@@ -348,6 +346,10 @@ def ratios(results):
     }
 
 
+def _ms(value):
+    return f"{value:>9.1f}" if value is not None else f"{'—':>9}"
+
+
 def table(results):
     lines = [f"\nJiefen benchmark — {results['cases']:,} cases, {results['db']}, "
              f"{results['settings']['workers']} gunicorn workers, {results['settings']['concurrency']} clients", ""]
@@ -359,7 +361,7 @@ def table(results):
         note = {"list_deep": f"{r.get('rows_in', 0):,} rows in", "intake": f"via {r.get('via')}"}.get(name, "")
         if r.get("errors"):
             note += f" ({r['errors']} errors)"
-        lines.append(f"{name:<16}{r['rps']:>9.1f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}  {note}")
+        lines.append(f"{name:<16}{r['rps']:>9.1f}{_ms(r['p50_ms'])}{_ms(r['p95_ms'])}{_ms(r['p99_ms'])}  {note}")
     sweep = results["sweep"]
     lines.append(f"{'sweep':<16}{sweep['seconds']:>9.2f} s  over {sweep['open_cases']:,} open cases "
                  f"({sweep.get('cases_per_s') or 0:,.0f} cases/s; again {sweep['repeat_seconds']:.2f} s)")
@@ -372,7 +374,7 @@ def table(results):
         for name in ("create", "api_list", "staff_list"):
             r = peer.get(name)
             if r:
-                lines.append(f"  {name:<14}{r['rps']:>9.1f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}")
+                lines.append(f"  {name:<14}{r['rps']:>9.1f}{_ms(r['p50_ms'])}{_ms(r['p95_ms'])}{_ms(r['p99_ms'])}")
         esc = peer.get("escalate")
         if esc:
             lines.append(f"  {'escalate':<14}{esc['seconds']:>9.2f} s  ({esc['tickets']:,} tickets, {esc.get('tickets_per_s') or 0:,.0f} tickets/s)")
