@@ -214,10 +214,7 @@ def generate(count: int, *, seed: int = 7, now: datetime | None = None, log=prin
     agreement_id, item_id = _next_id(Agreement), _next_id(PerformanceItem)
     # Creation times in increasing order, so ids follow dates as they do in production.
     offsets = sorted(rng.random() * SPAN_DAYS for _ in range(count))[::-1]
-    sequences = {}
-    with connection.cursor() as cursor:
-        for row in CaseNumberSequence.objects.filter(subdistrict=world.subdistrict).values("year", "last_value"):
-            sequences[row["year"]] = row["last_value"]
+    sequences = dict(CaseNumberSequence.objects.filter(subdistrict=world.subdistrict).values_list("year", "last_value"))
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA synchronous=OFF")
