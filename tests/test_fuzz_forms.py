@@ -544,3 +544,10 @@ def test_a_twenty_digit_id_in_a_multiple_choice_is_a_form_error(client, mediatin
         {"parties": ["99999999999999999999", "-99999999999999999999"], "served_at": "2026-03-16T09:00", "method": "written"},
     )
     assert response.status_code == 400
+
+
+def test_a_nul_in_the_path_is_a_400_not_a_database_error(client, org):
+    """PostgreSQL refuses NUL in text: an Open311 request id taken from the path was a 500 there."""
+    response = client.get("/open311/v2/requests/%00.json")
+    assert response.status_code == 400
+    assert "控制字符" in response.json()[0]["description"]

@@ -76,7 +76,8 @@ class BadInputMiddleware:
         return self.get_response(request)
 
     def _offending_field(self, request):
-        field = _offending_field(_form_strings(request.GET))
+        # The path too: a URL argument (an Open311 request id, a slug) reaches queries as text.
+        field = _offending_field([("path", request.path), *_form_strings(request.GET)])
         if field is not None or request.method not in WRITE_METHODS:
             return field
         if request.content_type == "application/json":
