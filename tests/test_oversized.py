@@ -149,3 +149,18 @@ def test_an_evidence_file_larger_than_the_form_limit_is_still_judged_by_the_evid
     assert response.status_code == 400
     assert "文件过大" in response.content.decode()
     assert not Evidence.objects.exists()
+
+
+def test_a_body_beyond_any_upload_is_refused_before_it_is_read(client, settings, mediating, village_mediator):
+    """Django streams files to disk without a limit of its own; a body larger than any form
+    takes is refused from its Content-Length, before a byte of it is stored."""
+    settings.JIEFEN_MAX_REQUEST_BYTES = 64 * 1024
+    client.force_login(village_mediator)
+    response = client.post(
+        reverse("mediation:act", args=[mediating.pk, "evidence"]),
+        {"file": SimpleUploadedFile("大.pdf", b"%PDF-1.4\n" + b"0" * (80 * 1024), content_type="application/pdf")},
+    )
+    assert response.status_code == 413
+    assert "提交的数据过大" in response.content.decode()
+    assert not Evidence.objects.exists()
+    assert not any(Path(settings.MEDIA_ROOT).rglob("*.*"))

@@ -20,6 +20,9 @@ from django.utils.translation import gettext_noop
 from .text import find_control_character
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# No form takes a file over 20 MB (the roster import); a body far beyond that is refused before
+# Django streams it to a temporary file.
+DEFAULT_MAX_REQUEST_BYTES = 32 * 1024 * 1024
 TOO_LARGE = gettext_noop("提交的数据过大，超过了系统允许的上限。")
 TOO_MANY_FIELDS = gettext_noop("提交的字段过多。")
 TOO_DEEP = gettext_noop("提交的数据嵌套层数过多。")
@@ -59,6 +62,12 @@ class BadInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > getattr(settings, "JIEFEN_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES):
+            return self._refuse(request, 413, "request_too_large", TOO_LARGE, None)
         try:
             field = self._offending_field(request)
         except RequestDataTooBig:
