@@ -29,7 +29,7 @@ from jiefen.open311.models import Open311Request
 from jiefen.open311.services import open311_client_create
 from jiefen.organisation.models import Person, Role
 
-from .casework import act, intake_post, walk
+from .casework import intake_post, walk
 from .conftest import PASSWORD, _user
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from jiefen.cases.models import Case, CaseState, Party
+from jiefen.cases.models import Case, Party
 from jiefen.discovery.models import FieldVisit
 from jiefen.mediation.models import Agreement, Record
 
