@@ -164,3 +164,11 @@ def test_a_body_beyond_any_upload_is_refused_before_it_is_read(client, settings,
     assert "提交的数据过大" in response.content.decode()
     assert not Evidence.objects.exists()
     assert not any(Path(settings.MEDIA_ROOT).rglob("*.*"))
+
+
+def test_a_malformed_request_gets_a_chinese_page(client):
+    from django.test import Client
+
+    response = Client(raise_request_exception=False).get("/", HTTP_HOST="bad host name")
+    assert response.status_code == 400
+    assert "请求无法处理" in response.content.decode()
