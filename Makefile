@@ -10,7 +10,7 @@ run:
 
 test:
 	@scripts/setup.sh test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@scripts/test.sh $(PYTEST_ARGS)
 
 messages:
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var

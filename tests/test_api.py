@@ -562,3 +562,9 @@ def test_rendered_chinese_messages_find_their_english():
     assert english_of("该字段是必填项。") == "This field is required."
     # Nothing known: the text stays as it is until it is translated.
     assert english_of("尚未翻译的新句子。") == "尚未翻译的新句子。"
+
+
+def test_a_path_with_a_newline_gets_the_json_404(client, centre_staff):
+    client.force_login(centre_staff)
+    response = client.get("/api/v1/cases/2/documents/x%0Ay.pdf")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"

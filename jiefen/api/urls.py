@@ -25,5 +25,5 @@ urlpatterns = [
     path("v1/cases/<int:pk>/dossier.pdf", views.CaseDossierView.as_view(), name="case_dossier"),
     path("v1/statistics/", views.StatisticsView.as_view(), name="statistics"),
     # Anything else under /api/ answers the API's JSON 404, not the site's HTML page.
-    re_path(r"^.*$", not_found_response, name="not_found"),
+    re_path(r"^[\s\S]*$", not_found_response, name="not_found"),  # [\s\S]: a path may hold a newline
 ]
