@@ -67,3 +67,33 @@ def test_rotating_the_key(make_case, settings):
     settings.PII_ENCRYPTION_KEYS = [KEY_C]
     with pytest.raises(ImproperlyConfigured, match="removed too early"):
         Party.objects.get(pk=party.pk)
+
+
+def test_every_citizen_phone_and_id_column_is_encrypted():
+    from django.apps import apps
+
+    from jiefen.common.crypto import EncryptedCharField
+
+    expected = {
+        ("cases", "party"): {"id_number", "phone", "representative_phone"},
+        ("discovery", "receptionvisit"): {"phone"},
+        ("mediation", "thirdparty"): {"phone"},
+        ("open311", "open311request"): {"phone"},
+    }
+    for (app, model), fields in expected.items():
+        model_class = apps.get_model(app, model)
+        assert {f.name for f in model_class._meta.fields if isinstance(f, EncryptedCharField)} == fields
+
+
+def test_rows_stored_in_clear_before_are_encrypted_by_the_migration(make_case):
+    from django.apps import apps
+
+    from jiefen.common.crypto import encrypt_existing
+
+    party = make_case().parties.get(name="张三")
+    with connection.cursor() as cursor:  # as a row written before the column was encrypted
+        cursor.execute(f"UPDATE {Party._meta.db_table} SET phone = %s, phone_hash = '' WHERE id = %s", ["13700137000", party.pk])
+    encrypt_existing("cases", "Party", "id_number", "phone", "representative_phone")(apps, None)
+    raw_id, raw_phone, phone_hash = stored(party)
+    assert raw_phone.startswith("enc1:") and phone_hash == keyed_hash("13700137000")
+    assert Party.objects.get(pk=party.pk).phone == "13700137000"

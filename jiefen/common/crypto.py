@@ -66,15 +66,6 @@ def decrypt(stored: str) -> str:
         ) from None
 
 
-def rotate(stored: str) -> str:
-    """The same value under the current key (or unchanged when empty)."""
-    if not stored:
-        return stored
-    if not stored.startswith(PREFIX):
-        return encrypt(stored)
-    return PREFIX + fernet().rotate(stored[len(PREFIX):].encode()).decode()
-
-
 def normalise(value: str) -> str:
     """ID numbers compare without spaces and case (x/X); phone numbers by their digits."""
     value = (value or "").strip().upper()
@@ -162,3 +153,25 @@ class KeyedHashField(models.CharField):
         value = keyed_hash(getattr(model_instance, self.source) or "")
         setattr(model_instance, self.attname, value)
         return value
+
+
+def encrypt_existing(app_label: str, model_name: str, *fields: str):
+    """A data migration's function: rewrite the rows of a model whose columns just became
+    encrypted, so values stored in clear before are encrypted too (and their hashes filled)."""
+
+    def run(apps, schema_editor):
+        model = apps.get_model(app_label, model_name)
+        hashes = [f.name for f in model._meta.concrete_fields if isinstance(f, KeyedHashField)]
+        batch = []
+        for row in model.objects.order_by("pk").iterator(chunk_size=2000):
+            for field in model._meta.concrete_fields:
+                if field.name in hashes:
+                    field.pre_save(row, add=False)
+            batch.append(row)
+            if len(batch) == 2000:
+                model.objects.bulk_update(batch, [*fields, *hashes])
+                batch = []
+        if batch:
+            model.objects.bulk_update(batch, [*fields, *hashes])
+
+    return run

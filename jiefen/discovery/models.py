@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jiefen.cases.models import Channel
+from jiefen.common.crypto import EncryptedCharField
 from jiefen.organisation.models import Area, Person, Room
 
 
@@ -77,7 +78,7 @@ class ReceptionVisit(models.Model):
     subdistrict = models.ForeignKey(Area, verbose_name=_("街道"), on_delete=models.PROTECT, related_name="+")
     received_on = models.DateField(_("接访日期"))
     visitor_name = models.CharField(_("来访人"), max_length=50)
-    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    phone = EncryptedCharField(_("联系电话"), max_length=30, blank=True)  # personal data: stored encrypted
     visitors_count = models.PositiveIntegerField(_("来访人数"), default=1)
     village = models.ForeignKey(
         Area, verbose_name=_("所属村(社区)"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jiefen.cases.models import Case, Party
+from jiefen.common.crypto import EncryptedCharField
 from jiefen.organisation.models import Room, Unit
 
 
@@ -73,7 +74,7 @@ class ThirdParty(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="third_parties")
     name = models.CharField(_("姓名"), max_length=50)
     relation = models.CharField(_("身份"), max_length=100, help_text=_("如亲属、邻里、专业人士、人大代表。"))
-    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    phone = EncryptedCharField(_("联系电话"), max_length=30, blank=True)  # personal data: stored encrypted
     consenting_parties = models.ManyToManyField(Party, verbose_name=_("同意邀请的当事人"), related_name="+")
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("邀请人"), on_delete=models.PROTECT, related_name="+")
     invited_at = models.DateTimeField(_("邀请时间"), auto_now_add=True)

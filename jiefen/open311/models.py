@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiefen.common.crypto import EncryptedCharField
 from jiefen.organisation.models import Area
 
 
@@ -61,7 +62,7 @@ class Open311Request(models.Model):
     jurisdiction_id = models.CharField(_("辖区标识"), max_length=100, blank=True)
     first_name = models.CharField(_("名"), max_length=50, blank=True)
     last_name = models.CharField(_("姓"), max_length=50, blank=True)
-    phone = models.CharField(_("电话"), max_length=30, blank=True)
+    phone = EncryptedCharField(_("电话"), max_length=30, blank=True)  # personal data: stored encrypted
     email = models.EmailField(_("电子邮箱"), blank=True)
     device_id = models.CharField(_("设备标识"), max_length=200, blank=True)
     account_id = models.CharField(_("账户标识"), max_length=200, blank=True)

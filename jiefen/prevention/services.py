@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from jiefen.cases.models import Case, CaseState, Party
 from jiefen.cases.selectors import cases_visible_to
 from jiefen.common.errors import ConflictError, DomainError, IllegalTransition, PermissionDenied
+from jiefen.common.versioning import version_check
 from jiefen.organisation.models import Area, AreaKind, Room, RoomKind, Unit
 
 from .access import activity_can_record_for, referral_can_act
@@ -157,8 +158,7 @@ def referral_transition(
         if referral is None:
             raise DomainError(_("找不到该转介。"), code="not_found")
         _visible_case(actor, referral.case_id)
-        if expected_version is not None and referral.version != expected_version:
-            raise ConflictError(_("该转介已被他人更新，您的操作未执行。请刷新页面后确认再操作。"))
+        version_check(referral, expected_version, _("转介"))
         if referral.status not in sources:
             raise IllegalTransition(
                 _("当前状态“%(status)s”不能%(action)s。") % {"status": referral.get_status_display(), "action": ACTION_LABELS[action]}

@@ -4,26 +4,6 @@ import jiefen.common.crypto
 from django.db import migrations
 
 
-FIELDS = ("id_number", "phone", "representative_phone")
-
-
-def encrypt_existing(apps, schema_editor):
-    """Rewrite every party so its ID number and phones are stored encrypted with their hashes."""
-    from jiefen.common.crypto import keyed_hash
-
-    Party = apps.get_model("cases", "Party")
-    batch = []
-    for party in Party.objects.order_by("id").iterator(chunk_size=2000):
-        for name in FIELDS:
-            setattr(party, f"{name}_hash", keyed_hash(getattr(party, name)))
-        batch.append(party)
-        if len(batch) == 2000:
-            Party.objects.bulk_update(batch, [*FIELDS, *(f"{n}_hash" for n in FIELDS)])
-            batch = []
-    if batch:
-        Party.objects.bulk_update(batch, [*FIELDS, *(f"{n}_hash" for n in FIELDS)])
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -73,5 +53,8 @@ class Migration(migrations.Migration):
             name='representative_phone',
             field=jiefen.common.crypto.EncryptedCharField(blank=True, max_length=30, verbose_name='代理人电话'),
         ),
-        migrations.RunPython(encrypt_existing, migrations.RunPython.noop),
+        migrations.RunPython(
+            jiefen.common.crypto.encrypt_existing("cases", "Party", "id_number", "phone", "representative_phone"),
+            migrations.RunPython.noop,
+        ),
     ]
