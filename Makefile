@@ -24,4 +24,4 @@ deploy-check:
 # CASES=N any number; SCALEOUT=1 adds the one-versus-two workers run; PEER=0 skips django-helpdesk.
 .PHONY: bench
 bench:
-	@QUICK="$(QUICK)" CASES="$(CASES)" SCALEOUT="$(SCALEOUT)" PEER="$(PEER)" BENCH_SECONDS="$(BENCH_SECONDS)" scripts/bench.sh
+	@QUICK="$(QUICK)" CASES="$(CASES)" SCALEOUT="$(SCALEOUT)" REUSE="$(REUSE)" PEER="$(PEER)" BENCH_SECONDS="$(BENCH_SECONDS)" scripts/bench.sh

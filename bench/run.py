@@ -52,6 +52,18 @@ def demo_key() -> str:
     return digest.hexdigest()[:12]
 
 
+def data_key(cases: int) -> str:
+    """Names a cached generated database: the generator, the demo, the size and the day (the
+    generator places cases relative to today, so another day's data would age differently)."""
+    digest = hashlib.sha256()
+    files = [ROOT / "bench" / "generate.py"] + sorted(ROOT.glob("jiefen/*/demo*.py"))
+    for path in files + [VAR / "secrets.json"]:
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    digest.update(f"{cases}:{datetime.now().date().isoformat()}".encode())
+    return digest.hexdigest()[:12]
+
+
 def bench_secrets() -> dict:
     """Keys production settings require, made once and kept: the cached demo database holds
     personal data encrypted and hashed with them, so they must outlive one run."""
@@ -172,6 +184,64 @@ class Bench:
         with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{template}" TEMPLATE "{name}"')
 
+    # ------------------------------------------------------------ cached generated data (REUSE=1)
+
+    def data_cache(self):
+        key = data_key(self.cases)
+        if self.pg_url:
+            name = urllib.parse.urlsplit(self.env["DATABASE_URL"]).path.lstrip("/")
+            return f"{name}_data_{key}", VAR / f"data-{key}.json"
+        return VAR / f"data-{key}.sqlite3", VAR / f"data-{key}.json"
+
+    def restore_data(self):
+        """The database as generated earlier today with the same generator and size, brought up
+        to the current migrations (as a deployment would be); None when there is none."""
+        cache, meta = self.data_cache()
+        if not meta.exists():
+            return None
+        log(f"generated data from cache {meta.stem} …")
+        if self.pg_url:
+            import psycopg
+
+            url = urllib.parse.urlsplit(self.env["DATABASE_URL"])
+            admin_url = urllib.parse.urlunsplit(url._replace(path="/postgres"))
+            name = url.path.lstrip("/")
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cache]).fetchone():
+                    return None
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{cache}"')
+        else:
+            if not cache.exists():
+                return None
+            db = VAR / "jiefen.sqlite3"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+            with sqlite3.connect(cache) as source, sqlite3.connect(db) as target:
+                source.backup(target)
+        self.manage("migrate", "--noinput")
+        return {**json.loads(meta.read_text()), "cache": meta.stem}
+
+    def store_data(self, generated):
+        """Keep the freshly generated database (before any load or sweep touches it) for REUSE=1."""
+        cache, meta = self.data_cache()
+        for old in VAR.glob("data-*"):
+            old.unlink()
+        if self.pg_url:
+            import psycopg
+
+            url = urllib.parse.urlsplit(self.env["DATABASE_URL"])
+            admin_url = urllib.parse.urlunsplit(url._replace(path="/postgres"))
+            name = url.path.lstrip("/")
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                for (old,) in admin.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{name}_data_%"]).fetchall():
+                    admin.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
+                admin.execute(f'CREATE DATABASE "{cache}" TEMPLATE "{name}"')
+        else:
+            with sqlite3.connect(VAR / "jiefen.sqlite3") as source, sqlite3.connect(cache) as target:
+                source.backup(target)
+        meta.write_text(json.dumps(generated))
+
     # ------------------------------------------------------------ the app under load
 
     def intake_request(self, port, jar, facts):
@@ -251,13 +321,21 @@ class Bench:
 
     def run(self):
         t0 = time.perf_counter()
-        self.prepare_database()
-        t = self.phase("database", t0)
-        log(f"generating {self.cases:,} cases …")
-        generated = self.inproc("generate", self.cases)
-        log(f"generated in {generated['seconds']} s: {generated}")
+        generated = self.restore_data() if self.args.reuse else None
+        if generated is None:
+            self.prepare_database()
+            t = self.phase("database", t0)
+            log(f"generating {self.cases:,} cases …")
+            generated = self.inproc("generate", self.cases)
+            log(f"generated in {generated['seconds']} s: {generated}")
+            if self.args.reuse:
+                self.store_data(generated)
+        else:
+            self.results["notes"].append(f"generated data reused from today's cache ({generated.get('cache')})")
         self.results["generated"] = generated
-        t = self.phase("generate", t)
+        t = self.phase("generate", t0)
+        if self.args.data_only:
+            return
         self.collectstatic()
         t = self.phase("collectstatic", t)
         facts = self.inproc("facts", DEEP_ROWS)
@@ -394,6 +472,8 @@ def main(argv=None):
     parser.add_argument("--seconds", type=int, default=0, help="seconds of load per scenario")
     parser.add_argument("--no-peer", dest="peer", action="store_false")
     parser.add_argument("--scaleout", action="store_true", help="one worker, then two, on PostgreSQL")
+    parser.add_argument("--reuse", action="store_true", help="keep the generated data and reuse it later the same day")
+    parser.add_argument("--data-only", action="store_true", help="only generate (and with --reuse keep) the data")
     args = parser.parse_args(argv)
     args.cases = args.cases or (10_000 if args.quick else 100_000)
     Bench(args).run()

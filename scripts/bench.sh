@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The benchmark (bench/README.md): set up what it needs, then run bench/run.py.
-# Usage: QUICK=1 | CASES=N, SCALEOUT=1, PEER=0, BENCH_SECONDS=N, DATABASE_URL=postgres://…  scripts/bench.sh
+# Usage: QUICK=1 | CASES=N, REUSE=1, SCALEOUT=1, PEER=0, BENCH_SECONDS=N, DATABASE_URL=postgres://…  scripts/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh run
@@ -37,5 +37,6 @@ fi
 [ -n "${QUICK:-}" ] && [ "${QUICK}" != "0" ] && args+=(--quick)
 [ -n "${CASES:-}" ] && args+=(--cases "$CASES")
 [ -n "${SCALEOUT:-}" ] && [ "${SCALEOUT}" != "0" ] && args+=(--scaleout)
+[ -n "${REUSE:-}" ] && [ "${REUSE}" != "0" ] && args+=(--reuse)
 [ -n "${BENCH_SECONDS:-}" ] && args+=(--seconds "$BENCH_SECONDS")
 exec .venv/bin/python -m bench.run "${args[@]}"
