@@ -15,12 +15,13 @@ from jiefen.cases.models import Case, CaseEvent, EventKind, Party
 from jiefen.notifications.models import Notification
 
 from .conftest import VALID_ID
+from .test_api import intake
 
 pytestmark = pytest.mark.django_db
 
 # Token and scope, the intake form's choices, routing and the first deadline, the write
 # (number, case, parties, events, notifications and their deliveries) and the transaction itself.
-MOST_QUERIES = 22
+MOST_QUERIES = 19
 PHONES = ["13700137000", "13700137001", "13700137002", "13700137003", "13700137004", "13700137005"]
 
 
@@ -31,21 +32,7 @@ def parties(count):
 
 
 def body(org, dispute_type, party_count):
-    return json.dumps(
-        {
-            "title": "邻里排水纠纷",
-            "description": "两户因排水沟堵塞发生争执。",
-            "dispute_type": dispute_type.pk,
-            "channel": "grid_screening",
-            "village": org.village.pk,
-            "grid": org.grid.pk,
-            "address": "东村3组12号",
-            "risk_grade": "blue",
-            "complexity": "ordinary",
-            "confirm_duplicate": True,
-            "parties": parties(party_count),
-        }
-    )
+    return json.dumps(intake(org, dispute_type, confirm_duplicate=True, parties=parties(party_count)))
 
 
 @pytest.fixture
@@ -95,3 +82,34 @@ def test_existing_cases_do_not_cost_more_queries(client, org, dispute_type):
     numbers = sorted(Case.objects.values_list("number", flat=True))
     assert numbers[-1] == data["number"] and len(set(numbers)) == Case.objects.count() == 8
     assert CaseEvent.objects.filter(kind=EventKind.CREATED).count() == 8
+
+
+CHOICES = ("village", "compound", "grid", "dispute_type", "routing_unit")
+
+
+def choices(form) -> dict:
+    return {name: sorted(form.fields[name].queryset.values_list("pk", flat=True)) for name in CHOICES if name in form.fields}
+
+
+@pytest.mark.parametrize("name", ["grid_worker", "village_mediator", "subdistrict_mediator", "centre_staff", "other_village_mediator"])
+def test_the_api_form_offers_the_web_forms_choices(request, org, dispute_type, name):
+    """The API's intake form leaves out the page set-up, never a restriction of what may be chosen."""
+    from jiefen.api.forms import ApiCaseIntakeForm
+    from jiefen.web.forms import CaseIntakeForm
+
+    user = request.getfixturevalue(name)
+    for village in ("", org.village.pk, org.other_village.pk):
+        for unit in ("", org.subdistrict_committee.pk):
+            data = {"village": village, "routing_unit": unit}
+            web, api = CaseIntakeForm(data, user=user), ApiCaseIntakeForm(data, user=user)
+            assert set(api.fields) == set(web.fields)
+            assert api.can_override_routing == web.can_override_routing
+            offered, expected = choices(api), choices(web)
+            if not unit:
+                # Without a unit to send the case to, none needs to be offered.
+                offered.pop("routing_unit", None)
+                expected.pop("routing_unit", None)
+            assert offered == expected, (name, village, unit)
+    if name == "centre_staff":
+        offered = choices(ApiCaseIntakeForm({"village": org.village.pk, "routing_unit": ""}, user=user))
+        assert org.grid.pk in offered["grid"] and org.compound.pk in offered["compound"]
