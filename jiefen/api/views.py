@@ -34,10 +34,11 @@ from jiefen.reports import indicators as ind
 from jiefen.reports.access import may_view_statistics, sees_whole_subdistrict, statistics_cases
 from jiefen.reports.forms import StatisticsFilterForm
 from jiefen.web.display import timeline
-from jiefen.web.forms import ActionForm, CaseFilterForm, CaseIntakeForm, PartyForm
+from jiefen.web.forms import ActionForm, CaseFilterForm, PartyForm
 
 from . import serializers as s
 from .errors import FieldErrors, both, check_both, entry, flatten_drf, form_errors
+from .forms import ApiCaseIntakeForm
 from .messages import CHINESE
 
 NO_REGISTER = _("您没有登记矛盾纠纷的权限。")
@@ -167,7 +168,7 @@ class CaseListView(ApiView):
             raise PermissionDenied(NO_REROUTE)
 
         def validate():
-            form = CaseIntakeForm(_intake_data(data), user=user)
+            form = ApiCaseIntakeForm(_intake_data(data), user=user)
             errors = {} if form.is_valid() else form_errors(form)
             party_forms = []
             for index, party in enumerate(data["parties"]):
@@ -184,11 +185,14 @@ class CaseListView(ApiView):
         case = services.case_register(
             actor=user, data=form.case_data(), parties=parties, routing_override=form.routing_override()
         )
-        case = Case.objects.select_related(
-            "dispute_type", "village", "compound", "grid", "assigned_unit", "mediator", "reported_by"
-        ).get(pk=case.pk)
+        # The registered case holds its related rows and parties as written: nothing to read back.
         location = request.build_absolute_uri(reverse("api:case_detail", args=[case.pk]))
-        return Response(s.CaseDetailSerializer(case).data, status=201, headers={"Location": location})
+        return Response(CASE_DETAIL.to_representation(case), status=201, headers={"Location": location})
+
+
+# Building a serializer copies its ~40 declared fields (rebuilding every choice list); reading
+# a case through it keeps no state, so one instance serves every registration.
+CASE_DETAIL = s.CaseDetailSerializer()
 
 
 def _intake_data(data: dict) -> dict:

@@ -5,7 +5,7 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from jiefen.common.validators import normalise_id_number, normalise_phone, valid
 from jiefen.notifications.models import NotificationKind
 from jiefen.notifications.services import notify
 from jiefen.organisation.models import MEDIATION_TIER_BY_KIND, Area, AreaKind, Role, Unit
-from jiefen.organisation.selectors import mediators_of_unit, user_scope
+from jiefen.organisation.selectors import areas_for_intake, mediators_of_unit, user_scope
 
 from .deadlines import case_record_missed_limit, case_set_deadline, deadline_after
 from .hooks import run_after_registration
@@ -116,11 +116,22 @@ def _save(case: Case):
 
 
 def _next_number(subdistrict: Area, year: int) -> str:
-    sequence, _created = CaseNumberSequence.objects.select_for_update().get_or_create(subdistrict=subdistrict, year=year)
-    CaseNumberSequence.objects.filter(pk=sequence.pk).update(last_value=F("last_value") + 1)
-    sequence.refresh_from_db()
+    """Draw the next number in one statement: the UPDATE takes the row's write lock and hands
+    the new value back, so concurrent registrations never see the same value and the lock is
+    held only until the registering transaction ends."""
+    table = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
+    sql = f"UPDATE {table} SET last_value = last_value + 1 WHERE subdistrict_id = %s AND year = %s RETURNING last_value"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [subdistrict.pk, year])
+        row = cursor.fetchone()
+        if row is None:
+            # The first number of the year: create the row (a concurrent first registration
+            # makes get_or_create find the other's row), then draw from it as above.
+            CaseNumberSequence.objects.get_or_create(subdistrict=subdistrict, year=year)
+            cursor.execute(sql, [subdistrict.pk, year])
+            row = cursor.fetchone()
     prefix = subdistrict.code or subdistrict.name
-    return f"{prefix}-{year}-{sequence.last_value:06d}"
+    return f"{prefix}-{year}-{row[0]:06d}"
 
 
 def _clean_party(raw: dict, index: int) -> dict:
@@ -208,9 +219,7 @@ def case_register(*, actor, data: dict, parties: list[dict], routing_override: d
     if not parties:
         raise ValidationError({"parties": _("至少需要一名当事人。")})
     clean_parties = [_clean_party(raw, index) for index, raw in enumerate(parties)]
-    from .selectors import areas_for_intake_ids
-
-    if village.id not in areas_for_intake_ids(actor):
+    if not areas_for_intake(actor).filter(pk=village.pk).exists():
         raise PermissionDenied(_("您不能在该村(社区)登记纠纷。"))
 
     proposal = route_propose(
@@ -237,51 +246,62 @@ def case_register(*, actor, data: dict, parties: list[dict], routing_override: d
         if not unit_serves(unit, village):
             raise ValidationError({"routing_unit": str(UNIT_OUT_OF_AREA)})
 
+    case = Case(**{name: data.get(name) for name in CASE_FIELDS if name in data})
+    case.title = case.title.strip()
+    case.address = (case.address or "").strip()
+    case.subdistrict = village.subdistrict_area
+    case.tier = tier
+    case.assigned_unit = unit
+    case.needs_sanlian = proposal.needs_sanlian
+    case.reported_by = actor
+    case.state = CaseState.REGISTERED
+    case.is_group = bool(case.is_group)
+    case.criminal_risk = bool(case.criminal_risk)
+    # Related rows handed in as loaded instances exist (the database's foreign keys hold them
+    # to it); asking again would cost a query each.
+    loaded = [name for name in ("dispute_type", "compound", "grid") if getattr(data.get(name), "pk", None) is not None]
+    case.full_clean(exclude=["number", "reported_by", "assigned_unit", "subdistrict", "village", "tier", *loaded])
+    # Everything that only reads happens before the write transaction: on SQLite a writer
+    # holds the whole database, so the transaction is kept to the inserts.
+    case_set_deadline(case, today)
+    recipients = _unit_mediators_users(unit)
+    message = _("新登记案件 %(number)s：%(title)s")
+    routed = {
+        "proposed_tier": proposal.tier,
+        "proposed_unit": proposal.unit.id,
+        "proposed_unit_name": proposal.unit.name,
+        "rule": proposal.rule.name if proposal.rule else "",
+        "needs_sanlian": proposal.needs_sanlian,
+    }
+
     with transaction.atomic():
-        case = Case(**{name: data.get(name) for name in CASE_FIELDS if name in data})
-        case.title = case.title.strip()
-        case.address = (case.address or "").strip()
-        case.subdistrict = village.subdistrict_area
-        case.tier = tier
-        case.assigned_unit = unit
-        case.needs_sanlian = proposal.needs_sanlian
-        case.reported_by = actor
-        case.state = CaseState.REGISTERED
-        case.is_group = bool(case.is_group)
-        case.criminal_risk = bool(case.criminal_risk)
-        case.full_clean(exclude=["number", "reported_by", "assigned_unit", "subdistrict", "village", "tier"])
         case.number = _next_number(case.subdistrict, today.year)
-        case_set_deadline(case, today)
         case.save()
-        Party.objects.bulk_create([Party(case=case, **party) for party in clean_parties])
-        _event(case, kind=EventKind.CREATED, actor=actor, to_state=CaseState.REGISTERED, data={"channel": case.channel})
-        _event(
-            case,
-            kind=EventKind.ROUTED,
-            actor=actor,
-            data={
-                "proposed_tier": proposal.tier,
-                "proposed_unit": proposal.unit.id,
-                "proposed_unit_name": proposal.unit.name,
-                "rule": proposal.rule.name if proposal.rule else "",
-                "needs_sanlian": proposal.needs_sanlian,
-            },
-        )
+        written = Party.objects.bulk_create([Party(case=case, **party) for party in clean_parties])
+        events = [
+            CaseEvent(case=case, kind=EventKind.CREATED, actor=actor, to_state=CaseState.REGISTERED, data={"channel": case.channel}),
+            CaseEvent(case=case, kind=EventKind.ROUTED, actor=actor, data=routed),
+        ]
         if override_reason:
-            _event(
-                case,
-                kind=EventKind.ROUTING_OVERRIDE,
-                actor=actor,
-                reason=override_reason,
-                data={"from_tier": proposal.tier, "from_unit": proposal.unit.id, "to_tier": tier, "to_unit": unit.id},
+            events.append(
+                CaseEvent(
+                    case=case,
+                    kind=EventKind.ROUTING_OVERRIDE,
+                    actor=actor,
+                    reason=override_reason,
+                    data={"from_tier": proposal.tier, "from_unit": proposal.unit.id, "to_tier": tier, "to_unit": unit.id},
+                )
             )
-        _notify(
-            _unit_mediators_users(unit),
-            kind=NotificationKind.NEW_CASE,
-            case=case,
-            message=_("新登记案件 %(number)s：%(title)s") % {"number": case.number, "title": case.title},
-        )
+        CaseEvent.objects.bulk_create(events)
+        _notify(recipients, kind=NotificationKind.NEW_CASE, case=case, message=message % {"number": case.number, "title": case.title})
         run_after_registration(case, actor=actor, today=today)
+    # The case comes back with the parties just written (in id order, as `case.parties` lists
+    # them), so the caller can show them without reading them back.
+    # (What prefetch_related would leave on it.)
+    parties_written = case.parties.all()
+    parties_written._result_cache = sorted(written, key=lambda party: party.pk)
+    parties_written._prefetch_done = True
+    case._prefetched_objects_cache = {"parties": parties_written}
     return case
 
 
