@@ -119,77 +119,130 @@ def _table(model):
     return connection.ops.quote_name(model._meta.db_table)
 
 
+# Cases flagged per transaction when the sweep catches up: each chunk commits its flags with
+# their events, incidents and reminders, so a catch-up over a long outage streams in bounded
+# memory, never holds the write lock for long, and an interrupted run is simply run again.
+SWEEP_CHUNK = 5000
+
+
+def _ids_in(ids) -> str:
+    return ", ".join(["%s"] * len(ids))
+
+
 def deadlines_sweep(today: date | None = None) -> dict:
     """Mark overdue cases, record one 不到位 incident per missed limit, and remind people.
 
-    Written as a handful of set-based statements, so it costs the same few round trips
-    for 100 open cases or a million; running it twice changes nothing the second time.
+    Set-based, in chunks: each transaction flags up to SWEEP_CHUNK newly overdue cases (found
+    through the partial index of open, not yet overdue limits) and writes their events,
+    incidents and reminders; the last one also fills in whatever an overdue case still lacks
+    (a limit flagged by a service, a recipient who has joined) and the due-soon reminders. An
+    hourly run that finds nothing new is a few index lookups; running it twice changes
+    nothing the second time.
     """
     from django.conf import settings
 
     today = today or timezone.localdate()
-    now = timezone.now()
     soon = add_working_days(today, settings.JIEFEN_DUE_SOON_WORKING_DAYS)
-    case_t, event_t, incident_t, notice_t = _table(Case), _table(CaseEvent), _table(Incident), _table(Notification)
-    role_t, person_t, user_t = _table(RoleAssignment), _table(Person), _table(get_user_model())
+    counts = {"newly_overdue": 0, "incidents": 0, f"notified_{NotificationKind.OVERDUE}": 0, f"notified_{NotificationKind.DUE_SOON}": 0}
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            done = _sweep_chunk(cursor, today, soon, timezone.now(), counts)
+        if done:
+            return counts
+
+
+def _sweep_chunk(cursor, today: date, soon: date, now, counts: dict) -> bool:
+    """One transaction of the sweep; True when it was the last."""
+    case_t, event_t, incident_t = _table(Case), _table(CaseEvent), _table(Incident)
     archived = CaseState.ARCHIVED
-    overdue_text = _("案件 %(number)s 已超过办理时限，请尽快办理。")
-    soon_text = _("案件 %(number)s 即将到期，请按时办理。")
-    counts = {}
-    with transaction.atomic(), connection.cursor() as cursor:
+    # The terms match the partial indexes' conditions word for word (SQLite uses a partial
+    # index only then); the state is re-checked on the row under the write lock, so a case a
+    # user moved on since the chunk was chosen is left alone.
+    pending = "c.due_date IS NOT NULL AND NOT c.is_overdue AND c.state <> %s AND c.due_date < %s"
+    cursor.execute(
+        f"""UPDATE {case_t} SET is_overdue = %s
+            WHERE id IN (
+                SELECT c.id FROM {case_t} c WHERE {pending} ORDER BY c.due_date, c.id LIMIT {int(SWEEP_CHUNK)})
+              AND due_date IS NOT NULL AND NOT is_overdue AND state <> %s AND due_date < %s
+            RETURNING id""",
+        [True, archived, today, archived, today],
+    )
+    flagged = [row[0] for row in cursor.fetchall()]
+    last = len(flagged) < SWEEP_CHUNK
+    counts["newly_overdue"] += len(flagged)
+    if flagged:
         cursor.execute(
             f"""INSERT INTO {event_t} (case_id, kind, action, actor_id, at, from_state, to_state, reason, data)
                 SELECT c.id, %s, c.due_stage, NULL, %s, c.state, c.state, '', '{{}}'
-                FROM {case_t} c
-                WHERE c.state <> %s AND c.due_date < %s AND c.is_overdue = %s""",
-            [EventKind.OVERDUE, now, archived, today, False],
+                FROM {case_t} c WHERE c.id IN ({_ids_in(flagged)})""",
+            [EventKind.OVERDUE, now, *flagged],
         )
-        counts["newly_overdue"] = cursor.rowcount
-        cursor.execute(
-            f"""UPDATE {case_t} SET is_overdue = %s
-                WHERE state <> %s AND due_date < %s AND is_overdue = %s""",
-            [True, archived, today, False],
-        )
+    # While catching up, the chunk's own cases; at the end, every overdue case (which also
+    # covers limits flagged by case_record_missed_limit and people who joined a unit since).
+    if last:
+        overdue, overdue_params = "c.due_date IS NOT NULL AND c.is_overdue AND c.state <> %s", [archived]
+    elif flagged:
+        overdue, overdue_params = f"c.id IN ({_ids_in(flagged)})", flagged
+    else:
+        overdue = None
+    written = 0
+    if overdue:
         cursor.execute(
             f"""INSERT INTO {incident_t}
                     (kind, case_id, unit_id, responsible_user_id, stage, due_date, detected_on,
                      assessment_year, status, evidence, created_at)
                 SELECT %s, c.id, c.assigned_unit_id, c.mediator_id, c.due_stage, c.due_date, %s, %s, %s, '{{}}', %s
                 FROM {case_t} c
-                WHERE c.is_overdue = %s AND c.state <> %s AND c.due_date IS NOT NULL AND c.due_stage NOT IN (%s)
+                WHERE {overdue} AND c.due_date IS NOT NULL AND c.due_stage NOT IN (%s)
                   AND NOT EXISTS (
                     SELECT 1 FROM {incident_t} i
                     WHERE i.case_id = c.id AND i.kind = %s AND i.stage = c.due_stage AND i.due_date = c.due_date)""",
-            [IncidentKind.MISSED_LIMIT, today, today.year, IncidentStatus.PENDING, now, True, archived, *STAGES_WITH_OWN_INCIDENTS, IncidentKind.MISSED_LIMIT],
+            [IncidentKind.MISSED_LIMIT, today, today.year, IncidentStatus.PENDING, now, *overdue_params,
+             *STAGES_WITH_OWN_INCIDENTS, IncidentKind.MISSED_LIMIT],
         )
-        counts["incidents"] = cursor.rowcount
-        for kind, text, condition, params in (
-            (NotificationKind.OVERDUE, overdue_text, "c.is_overdue = %s", [True]),
-            (NotificationKind.DUE_SOON, soon_text, "c.is_overdue = %s AND c.due_date >= %s AND c.due_date <= %s", [False, today, soon]),
-        ):
-            prefix, suffix = text.split("%(number)s")
-            # Recipients: the case's mediator; before one is assigned, every mediator of the unit.
-            recipients = f"""
-                SELECT c.mediator_id AS user_id, c.id AS case_id, c.number AS number, c.due_date AS due_date
-                FROM {case_t} c WHERE c.state <> %s AND c.mediator_id IS NOT NULL AND {condition}
-                UNION
-                SELECT p.user_id, c.id, c.number, c.due_date
-                FROM {case_t} c
-                JOIN {role_t} r ON r.unit_id = c.assigned_unit_id AND r.role = %s
-                JOIN {person_t} p ON p.id = r.person_id AND p.user_id IS NOT NULL AND p.is_active = %s
-                JOIN {user_t} u ON u.id = p.user_id AND u.is_active = %s
-                WHERE c.state <> %s AND c.mediator_id IS NULL AND {condition}"""
-            cursor.execute(
-                f"""INSERT INTO {notice_t} (user_id, kind, case_id, message, due_date, created_at, read_at)
-                    SELECT x.user_id, %s, x.case_id, %s || x.number || %s, x.due_date, %s, NULL
-                    FROM ({recipients}) x
-                    WHERE NOT EXISTS (
-                        SELECT 1 FROM {notice_t} n
-                        WHERE n.user_id = x.user_id AND n.case_id = x.case_id AND n.kind = %s AND n.due_date = x.due_date)""",
-                [kind, prefix, suffix, now, archived, *params, Role.MEDIATOR, True, True, archived, *params, kind],
-            )
-            counts[f"notified_{kind}"] = cursor.rowcount
-        if counts[f"notified_{NotificationKind.OVERDUE}"] or counts[f"notified_{NotificationKind.DUE_SOON}"]:
-            # Their email and webhook deliveries, in the same transaction and one statement.
-            outbox_enqueue_written_at(cursor, created_at=now, kinds=[NotificationKind.OVERDUE, NotificationKind.DUE_SOON])
-    return counts
+        counts["incidents"] += cursor.rowcount
+        written += _remind(cursor, NotificationKind.OVERDUE, _("案件 %(number)s 已超过办理时限，请尽快办理。"), overdue, overdue_params, now, counts)
+    if last:
+        written += _remind(
+            cursor,
+            NotificationKind.DUE_SOON,
+            _("案件 %(number)s 即将到期，请按时办理。"),
+            "c.due_date IS NOT NULL AND NOT c.is_overdue AND c.state <> %s AND c.due_date >= %s AND c.due_date <= %s",
+            [archived, today, soon],
+            now,
+            counts,
+        )
+    if written:
+        # Their email and webhook deliveries, in the same transaction and one statement.
+        outbox_enqueue_written_at(cursor, created_at=now, kinds=[NotificationKind.OVERDUE, NotificationKind.DUE_SOON])
+    return last
+
+
+def _remind(cursor, kind: str, text: str, condition: str, params: list, now, counts: dict) -> int:
+    """Remind about the cases `c` matching `condition`, once per person, case, kind and limit."""
+    case_t, notice_t = _table(Case), _table(Notification)
+    role_t, person_t, user_t = _table(RoleAssignment), _table(Person), _table(get_user_model())
+    prefix, suffix = text.split("%(number)s")
+    # Recipients: the case's mediator; before one is assigned, every active mediator of the unit.
+    # One pass over the cases (through the sweep's partial indexes), the unit's people joined
+    # only where the case has no mediator yet; someone holding the role twice in the unit is
+    # reminded once (the unique constraint, rather than sorting every row for DISTINCT).
+    recipients = f"""
+        SELECT COALESCE(c.mediator_id, p.user_id) AS user_id, c.id AS case_id, c.number AS number, c.due_date AS due_date
+        FROM {case_t} c
+        LEFT JOIN {role_t} r ON c.mediator_id IS NULL AND r.unit_id = c.assigned_unit_id AND r.role = %s
+        LEFT JOIN {person_t} p ON p.id = r.person_id AND p.user_id IS NOT NULL AND p.is_active = %s
+        LEFT JOIN {user_t} u ON u.id = p.user_id AND u.is_active = %s
+        WHERE {condition} AND (c.mediator_id IS NOT NULL OR u.id IS NOT NULL)"""
+    cursor.execute(
+        f"""INSERT INTO {notice_t} (user_id, kind, case_id, message, due_date, created_at, read_at)
+            SELECT x.user_id, %s, x.case_id, %s || x.number || %s, x.due_date, %s, NULL
+            FROM ({recipients}) x
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {notice_t} n
+                WHERE n.user_id = x.user_id AND n.case_id = x.case_id AND n.kind = %s AND n.due_date = x.due_date)
+            ON CONFLICT DO NOTHING""",
+        [kind, prefix, suffix, now, Role.MEDIATOR, True, True, *params, kind],
+    )
+    counts[f"notified_{kind}"] += cursor.rowcount
+    return cursor.rowcount

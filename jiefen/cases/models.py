@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jiefen.common.crypto import EncryptedCharField, KeyedHashField
@@ -195,6 +196,11 @@ class Case(models.Model):
             models.Index(fields=["mediator", "state"], name="case_mediator_state"),
             models.Index(fields=["state", "due_date"], name="case_state_due"),
             models.Index(fields=["created_at"], name="case_created"),
+            # The deadline sweep: limits still running (newly overdue ones are found at the low
+            # end, due-soon ones in a short range) and the overdue cases, each a small part of a
+            # table that is mostly archived cases.
+            models.Index(fields=["due_date", "id"], condition=Q(due_date__isnull=False, is_overdue=False), name="case_limit_running"),
+            models.Index(fields=["due_date", "id"], condition=Q(is_overdue=True), name="case_limit_overdue"),
         ]
 
     def __str__(self):
