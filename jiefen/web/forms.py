@@ -59,6 +59,20 @@ class PlainSelect(forms.Select):
         return mark_safe(f'<select name="{escape(name)}"{attrs}>\n' + "\n".join(options) + "\n</select>")
 
 
+class NameChoiceIterator(forms.models.ModelChoiceIterator):
+    """Options as (pk, name) straight from the database, for models shown by their name: the
+    list filter would otherwise build a model object for every village and dispute type."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list("pk", "name")
+
+
+class NameChoiceField(forms.ModelChoiceField):
+    iterator = NameChoiceIterator
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -126,7 +140,7 @@ class CaseFilterForm(forms.Form):
         choices=[("", _("全部层级")), *Tier.choices],
         error_messages={"invalid_choice": _("调处层级只能是一级、二级或三级。")},
     )
-    village = forms.ModelChoiceField(
+    village = NameChoiceField(
         label=_("村(社区)"),
         required=False,
         widget=PlainSelect,
@@ -134,7 +148,7 @@ class CaseFilterForm(forms.Form):
         empty_label=_("全部村(社区)"),
         error_messages={"invalid_choice": _("所选村(社区)不存在，请从列表中重新选择。")},
     )
-    dispute_type = forms.ModelChoiceField(
+    dispute_type = NameChoiceField(
         label=_("纠纷类型"),
         required=False,
         widget=PlainSelect,

@@ -1,8 +1,11 @@
 import functools
 
 from django import template
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
+from django.utils.translation import get_language
 
+from jiefen.organisation.selectors import user_scope
 from jiefen.web import display
 
 register = template.Library()
@@ -60,3 +63,35 @@ def case_detail_path(case):
     route for every row of a list costs more than the rest of the row."""
     before, after = _case_detail_path_parts(get_script_prefix())
     return f"{before}{case.pk}{after}"
+
+
+@functools.lru_cache(maxsize=512)
+def _main_nav_html(language, script_prefix, current, app, scope, user_is_staff, unread_notifications):
+    return render_to_string(
+        "web/_main_nav.html",
+        {
+            "current": current,
+            "app": app,
+            "scope": scope,
+            "user_is_staff": user_is_staff,
+            "unread_notifications": unread_notifications,
+        },
+    )
+
+
+@register.simple_tag(takes_context=True)
+def main_nav(context):
+    """The main navigation of every page. It depends on nothing but the arguments of
+    `_main_nav_html`, so a kept copy is never stale, and it costs more to render than the
+    rest of the page shell."""
+    user = context["user"]
+    match = getattr(context.get("request"), "resolver_match", None)
+    return _main_nav_html(
+        get_language(),
+        get_script_prefix(),
+        match.url_name if match else None,
+        match.app_name if match else None,
+        user_scope(user),
+        user.is_staff or user.is_superuser,
+        context.get("unread_notifications") or 0,
+    )
