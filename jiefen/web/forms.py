@@ -6,7 +6,10 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.forms.utils import flatatt
 from django.urls import reverse
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -32,6 +35,42 @@ from jiefen.organisation.selectors import areas_for_intake, mediators_of_unit, u
 
 DATE_ERROR = _("日期格式应为“年-月-日”，例如 2026-03-01。")
 MEDIATION_UNIT_KINDS = list(MEDIATION_TIER_BY_KIND)
+
+
+class PlainSelect(forms.Select):
+    """A <select> with the markup of Django's, written out in Python.
+
+    Django renders each <option> through a template include; the case list filter's selects
+    hold some hundred options and cost more than the rest of the page. Flat choices only.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        wanted = self.format_value(value)
+        options, found = [], False
+        for option_value, label in self.choices:
+            option_value = "" if option_value is None else str(option_value)
+            selected = not found and option_value in wanted
+            found = found or selected
+            options.append(
+                f'  <option value="{escape(option_value)}"{" selected" if selected else ""}>'
+                f"{conditional_escape(str(label))}</option>"
+            )
+        attrs = flatatt(self.build_attrs(self.attrs, attrs))
+        return mark_safe(f'<select name="{escape(name)}"{attrs}>\n' + "\n".join(options) + "\n</select>")
+
+
+class NameChoiceIterator(forms.models.ModelChoiceIterator):
+    """Options as (pk, name) straight from the database, for models shown by their name: the
+    list filter would otherwise build a model object for every village and dispute type."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list("pk", "name")
+
+
+class NameChoiceField(forms.ModelChoiceField):
+    iterator = NameChoiceIterator
 
 
 class DateInput(forms.DateInput):
@@ -67,16 +106,17 @@ def villages_for_filter(user):
     villages = Area.objects.filter(kind__in=VILLAGE_LEVEL)
     if scope.is_superuser:
         return villages
-    grid_villages = Area.objects.filter(id__in=scope.grid_ids).values("village_id")
-    grid_subdistricts = Area.objects.filter(id__in=scope.grid_ids).values("subdistrict_id")
-    own_subdistricts = Area.objects.filter(id__in=scope.village_ids).values("subdistrict_id")
-    return villages.filter(
-        Q(subdistrict_id__in=scope.subdistrict_ids)
-        | Q(id__in=scope.village_ids)
-        | Q(id__in=grid_villages)
-        | Q(subdistrict_id__in=grid_subdistricts)
-        | Q(subdistrict_id__in=own_subdistricts)
-    )
+    # Only the clauses the scope needs: every page of the list builds this query.
+    condition = Q(pk__in=[])
+    if scope.subdistrict_ids:
+        condition |= Q(subdistrict_id__in=scope.subdistrict_ids)
+    if scope.village_ids:
+        own = Area.objects.filter(id__in=scope.village_ids)
+        condition |= Q(id__in=scope.village_ids) | Q(subdistrict_id__in=own.values("subdistrict_id"))
+    if scope.grid_ids:
+        grids = Area.objects.filter(id__in=scope.grid_ids)
+        condition |= Q(id__in=grids.values("village_id")) | Q(subdistrict_id__in=grids.values("subdistrict_id"))
+    return villages.filter(condition)
 
 
 # ---------------------------------------------------------------- case list
@@ -87,27 +127,31 @@ class CaseFilterForm(forms.Form):
     state = forms.ChoiceField(
         label=_("状态"),
         required=False,
+        widget=PlainSelect,
         choices=[("", _("全部状态")), ("open", _("未归档(全部在办)")), *CaseState.choices],
         error_messages={"invalid_choice": _("没有“%(value)s”这个状态，请从列表中选择。")},
     )
     tier = forms.TypedChoiceField(
         label=_("调处层级"),
         required=False,
+        widget=PlainSelect,
         coerce=int,
         empty_value=None,
         choices=[("", _("全部层级")), *Tier.choices],
         error_messages={"invalid_choice": _("调处层级只能是一级、二级或三级。")},
     )
-    village = forms.ModelChoiceField(
+    village = NameChoiceField(
         label=_("村(社区)"),
         required=False,
+        widget=PlainSelect,
         queryset=Area.objects.none(),
         empty_label=_("全部村(社区)"),
         error_messages={"invalid_choice": _("所选村(社区)不存在，请从列表中重新选择。")},
     )
-    dispute_type = forms.ModelChoiceField(
+    dispute_type = NameChoiceField(
         label=_("纠纷类型"),
         required=False,
+        widget=PlainSelect,
         queryset=DisputeType.objects.filter(is_active=True),
         empty_label=_("全部类型"),
         error_messages={"invalid_choice": _("所选纠纷类型不存在，请从列表中重新选择。")},
@@ -115,12 +159,14 @@ class CaseFilterForm(forms.Form):
     risk_grade = forms.ChoiceField(
         label=_("风险等级"),
         required=False,
+        widget=PlainSelect,
         choices=[("", _("全部等级")), *RiskGrade.choices],
         error_messages={"invalid_choice": _("风险等级只能是红、橙、黄、蓝。")},
     )
     channel = forms.ChoiceField(
         label=_("来源渠道"),
         required=False,
+        widget=PlainSelect,
         choices=[("", _("全部渠道")), *Channel.choices],
         error_messages={"invalid_choice": _("没有“%(value)s”这个来源渠道，请从列表中选择。")},
     )
@@ -139,9 +185,20 @@ class CaseFilterForm(forms.Form):
         error_messages={"invalid": _("分页参数无效，请回到第一页。"), "min_value": _("分页参数无效，请回到第一页。")},
     )
 
+    GRID_FIELDS = ("q", "state", "village", "dispute_type", "tier", "risk_grade", "channel", "created_from", "created_to")
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = villages_for_filter(user)
+
+    @property
+    def grid_fields(self):
+        """The filter's fields in the order the page shows them, the check boxes apart."""
+        return [self[name] for name in self.GRID_FIELDS]
+
+    @property
+    def check_fields(self):
+        return [self["overdue"], self["mine"]]
 
     def clean(self):
         cleaned = super().clean()

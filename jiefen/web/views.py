@@ -72,7 +72,7 @@ def case_list(request):
         filters = form.to_filters() if form.is_bound else selectors.CaseFilters()
         after = form.cleaned_data.get("after") if form.is_bound else None
         cases, next_after = selectors.case_list(
-            request.user, filters, after_id=after, limit=settings.JIEFEN_CASE_PAGE_SIZE
+            request.user, filters, after_id=after, limit=settings.JIEFEN_CASE_PAGE_SIZE, only=selectors.CASE_ROW_FIELDS
         )
     return render(
         request,
