@@ -206,7 +206,7 @@ def test_a_referral_of_another_case_is_not_reachable_from_this_one(assigned, mak
 
 def test_filing_a_police_report_through_the_page(assigned, village_mediator, station, client):
     client.force_login(village_mediator)
-    page = client.get(reverse("web:case_detail", args=[assigned.pk])).content.decode()
+    page = client.get(reverse("mediation:fields", args=[assigned.pk, "police"])).content.decode()
     assert "测试派出所" in page
     response = client.post(
         reverse("mediation:act", args=[assigned.pk, "police"]),

@@ -331,7 +331,8 @@ def test_escalate_to_a_chosen_unit_then_refer_out(client, make_case, village_med
     services.case_transition(case_id=case.pk, action="assign", actor=village_mediator, mediator=village_mediator)
     case.refresh_from_db()
     login(client, village_mediator)
-    page = text(client.get(detail_url(case)))
+    # the form's fields come when it is opened
+    page = text(client.get(reverse("web:case_action_fields", args=[case.pk, "escalate"])))
     # tier 1 escalates to the village committee or the subdistrict room, nothing else
     assert "东村调解委员会" in page and "测试街道小马调解室" in page
     assert "测试街道人民调解委员会</option>" not in page

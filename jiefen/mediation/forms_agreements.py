@@ -53,6 +53,10 @@ class AgreementPanelForm(forms.Form):
     op = ""
     title = ""
 
+    @property
+    def dom_id(self):
+        return f"ag-{self.op}-{self.row}" if self.row else f"ag-{self.op}"
+
     def __init__(self, *args, case, user, row=None, **kwargs):
         kwargs.setdefault("auto_id", f"id_ag{self.op}{row or ''}_%s")
         super().__init__(*args, **kwargs)

@@ -11,6 +11,10 @@ from .services import preparation
 from .services.guard import BEFORE_CONCLUSION
 
 
+def panel_may_handle(user, case):
+    return user_can_handle(user, case) and case.state != "archived"
+
+
 def panel_context(request, case):
     today = timezone.localdate()
     parties = list(case.parties.all())
@@ -30,7 +34,7 @@ def panel_context(request, case):
         {"referral": r, "overdue": preparation.referral_is_overdue(r, today)}
         for r in Referral.objects.filter(case=case).select_related("counterpart", "created_by")
     ]
-    handler = user_can_handle(request.user, case) and case.state != "archived"
+    handler = panel_may_handle(request.user, case)
     failed = getattr(request, "mediation_failed", None)
     forms = {}
     if handler:

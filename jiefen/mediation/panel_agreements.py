@@ -26,9 +26,24 @@ def _form(request, case, op, row=None):
     return FORMS[op](case=case, user=request.user, row=row)
 
 
+def panel_may_handle(user, case):
+    return user_can_handle(user, case) and case.state != CaseState.ARCHIVED
+
+
+def confirmation_form(request, case, confirmation):
+    """The form updating a pending judicial confirmation, filled with what is on file."""
+    form = _form(request, case, "jc_update", confirmation.id)
+    if not form.is_bound:
+        form.initial.update(
+            accepted_on=confirmation.accepted_on, decided_on=confirmation.decided_on, extended=confirmation.extended,
+            outcome=confirmation.outcome, ruling_number=confirmation.ruling_number,
+        )
+    return form
+
+
 def panel_context(request, case):
     all_agreements = list(
-        Agreement.objects.filter(case=case)
+        case.agreements.all()
         .select_related("committee", "mediator", "created_by")
         .prefetch_related("items__obligor", "signatures__party")
         .order_by("-id")
@@ -36,7 +51,7 @@ def panel_context(request, case):
     if case.state not in SHOWN_FROM and not all_agreements:
         return None
     today = timezone.localdate()
-    handler = user_can_handle(request.user, case) and case.state != CaseState.ARCHIVED
+    handler = panel_may_handle(request.user, case)
     current = agreements.current_agreement(case) if all_agreements else None
     confirmations = {
         c.agreement_id: c
@@ -78,13 +93,7 @@ def panel_context(request, case):
             ):
                 row["forms"]["jc_apply"] = _form(request, case, "jc_apply", agreement.id)
         if handler and confirmation is not None and confirmation.outcome == ConfirmationOutcome.PENDING:
-            form = _form(request, case, "jc_update", confirmation.id)
-            if not form.is_bound:
-                form.initial.update(
-                    accepted_on=confirmation.accepted_on, decided_on=confirmation.decided_on, extended=confirmation.extended,
-                    outcome=confirmation.outcome, ruling_number=confirmation.ruling_number,
-                )
-            row["forms"]["jc_update"] = form
+            row["forms"]["jc_update"] = confirmation_form(request, case, confirmation)
         rows.append(row)
     failed = getattr(request, "agreements_failed", None)
     return {

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -18,6 +18,7 @@ from jiefen.web.forms import apply_service_errors
 from jiefen.web.panels import panel_refused, refused_text
 
 from .forms import FORMS, ROW_FORMS
+from .panel import panel_may_handle
 from .models import Evidence, Referral, Session
 from .services import preparation, sittings
 
@@ -128,6 +129,18 @@ def _refused(request, case, form, message, status):
 
 
 _error_text = refused_text
+
+
+@login_required
+@require_GET
+def mediation_fields(request, pk, op):
+    """The fields of one panel form, fetched when its <details> on the case page is opened."""
+    case = case_get_for_user(request.user, pk=pk)
+    form_class = FORMS.get(op)
+    if form_class is None or op in ROW_FORMS or not panel_may_handle(request.user, case):
+        raise Http404
+    form = form_class(case=case, user=request.user)
+    return render(request, "mediation/_form_fields.html", {"case": case, "form": form})
 
 
 @login_required

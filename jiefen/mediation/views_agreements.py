@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -16,6 +16,7 @@ from jiefen.cases.selectors import case_get_for_user
 from jiefen.common.errors import DomainError, PermissionDenied
 
 from .forms_agreements import FORMS, ROW_FORMS
+from .panel_agreements import confirmation_form, panel_may_handle
 from .models import Agreement, JudicialConfirmation, PerformanceItem
 from .services import aftercare, agreements
 
@@ -104,6 +105,23 @@ def _refused(request, case, form, message, status):
 
 
 _error_text = refused_text
+
+
+@login_required
+@require_GET
+def agreements_fields(request, pk, op, row=None):
+    """The fields of one form of the section, fetched when its <details> on the case page is opened."""
+    case = case_get_for_user(request.user, pk=pk)
+    form_class = FORMS.get(op)
+    if form_class is None or (op in ROW_FORMS) != (row is not None) or not panel_may_handle(request.user, case):
+        raise Http404
+    if row is not None and not _row_exists(op, case, row):
+        raise Http404
+    if op == "jc_update":
+        form = confirmation_form(request, case, JudicialConfirmation.objects.get(pk=row))
+    else:
+        form = form_class(case=case, user=request.user, row=row)
+    return render(request, "mediation/_agreement_form_fields.html", {"case": case, "form": form})
 
 
 @login_required

@@ -1,5 +1,7 @@
 """How case data is shown: masked personal numbers, the QR code, and the event log in words."""
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -57,10 +59,16 @@ def case_absolute_url(case):
 
 
 def case_qr_svg(case, *, scale=4):
+    return mark_safe(_qr_svg(case_absolute_url(case), case.number, scale))
+
+
+@lru_cache(maxsize=1024)
+def _qr_svg(url, number, scale):
+    """Encoding the code costs milliseconds and its text never changes: a case page is mostly
+    opened again and again by the few people working on it."""
     import segno
 
-    code = segno.make(case_absolute_url(case), error="m", micro=False)
-    return mark_safe(code.svg_inline(scale=scale, title=case.number, dark="#111827", svgclass="qr"))
+    return segno.make(url, error="m", micro=False).svg_inline(scale=scale, title=number, dark="#111827", svgclass="qr")
 
 
 def _label(choices, value):

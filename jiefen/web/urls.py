@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/<int:pk>/print/", views.case_print, name="case_print"),
     path("cases/<int:pk>/parties/<int:party_id>/reveal/", views.party_reveal, name="party_reveal"),
     path("cases/<int:pk>/act/<slug:action>/", views.case_act, name="case_act"),
+    path("cases/<int:pk>/act/<slug:action>/fields/", views.case_action_fields, name="case_action_fields"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -106,13 +107,19 @@ def extra_actions(user, case):
     return actions
 
 
+def case_actions(user, case):
+    """The actions of the 办理 card, in their order: lifecycle steps, then the others."""
+    lifecycle = [t.action for t in services.allowed_actions(user, case) if t.action not in TAKEN_BY_SERVICES]
+    return lifecycle + extra_actions(user, case)
+
+
 def _detail_context(request, case, *, failed=None, error=None):
     """Everything the detail page shows; `failed` is a bound form to show with its errors."""
     user = request.user
-    lifecycle = [t.action for t in services.allowed_actions(user, case) if t.action not in TAKEN_BY_SERVICES]
-    extras = extra_actions(user, case)
+    # Fetched once: the panels, their forms and the party cards all read case.parties.all().
+    prefetch_related_objects([case], "parties")
     forms = []
-    for action in lifecycle + extras:
+    for action in case_actions(user, case):
         if failed is not None and failed.action == action:
             forms.append(failed)
         else:
@@ -129,6 +136,8 @@ def _detail_context(request, case, *, failed=None, error=None):
         "panels": case_panels(request, case),
         "action_error": error,
         "failed_action": failed.action if failed is not None else "",
+        # The form asked for by its link when the browser did not fetch its fields itself.
+        "open_form": request.GET.get("open", ""),
         # After a POST the current URL only accepts POST; switching language returns to the case.
         "language_next": reverse("web:case_detail", args=[case.pk]),
     }
@@ -140,6 +149,16 @@ def case_detail(request, pk):
     case = selectors.case_get_for_user(request.user, pk=pk)
     case_access_record(user=request.user, case=case, kind=AccessKind.CASE, request=request)
     return render(request, "web/case_detail.html", _detail_context(request, case))
+
+
+@login_required
+@require_GET
+def case_action_fields(request, pk, action):
+    """The fields of one action's form, fetched when its <details> on the case page is opened."""
+    case = selectors.case_get_for_user(request.user, pk=pk)
+    if action not in case_actions(request.user, case):
+        raise Http404
+    return render(request, "web/_action_fields.html", {"case": case, "form": ActionForm(case=case, action=action)})
 
 
 @login_required

@@ -59,13 +59,13 @@ def _parties_of(case, party_ids, field):
 def latest_consents(case) -> dict:
     """party id -> that party's latest answer (PartyConsent); parties never asked are absent."""
     latest = {}
-    for consent in PartyConsent.objects.filter(case=case).order_by("id"):
+    for consent in PartyConsent.objects.filter(case=case).select_related("recorded_by").order_by("id"):
         latest[consent.party_id] = consent
     return latest
 
 
 def rights_notice_of(case):
-    return RightsNotice.objects.filter(case=case).prefetch_related("acknowledged_by").first()
+    return RightsNotice.objects.filter(case=case).select_related("served_by").prefetch_related("acknowledged_by").first()
 
 
 def plan_of(case) -> MediationPlan:
