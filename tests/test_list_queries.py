@@ -3,7 +3,7 @@ shows: each list is read with a few rows and again with several times more, all 
 the two counts must be equal. Paginated lists are also read deep in (page 2), where the second
 read is again compared with a page holding more rows."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,23 +12,25 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from jiefen.api.services import api_token_create
 from jiefen.assessment.models import Card, CardColour, Incident, IncidentKind, IncidentStatus, SubjectKind
 from jiefen.assessment.services import incident_appeal_file, incident_confirm
 from jiefen.assessment.yearend import score_sheet_create_default
-from jiefen.discovery.services import field_visit_record, reception_slot_create, reception_visit_record
+from jiefen.cases.models import Case, CaseState
 from jiefen.discovery.models import FieldVisitKind
-from jiefen.meetings.models import AttendanceStatus, Meeting, MeetingKind, SanlianRole
+from jiefen.discovery.services import field_visit_record, reception_slot_create, reception_visit_record
+from jiefen.meetings.models import AttendanceStatus, Meeting, MeetingKind
 from jiefen.meetings.services import decision_create_task, deliberation_create, meeting_record_minutes, meeting_schedule_period
 from jiefen.notifications.models import NotificationKind
 from jiefen.notifications.services import notify
 from jiefen.open311.services import open311_client_create
 from jiefen.organisation.models import Person, Role, Room, RoomKind, Unit, UnitKind
 from jiefen.prevention import services as prevention
-from jiefen.reports.models import Report, ReportKind, ReportNumber, ReportStatus
 from jiefen.prevention.models import Programme
+from jiefen.reports.models import Report, ReportKind, ReportNumber, ReportStatus
 from jiefen.screening import services as screening
-from jiefen.api.services import api_token_create
 
+from .casework import walk
 from .conftest import _user
 
 pytestmark = pytest.mark.django_db
@@ -45,13 +47,15 @@ def read(client, url):
 
 @dataclass
 class Ctx:
-    """What a row-builder may use: the fixtures it asks for, and a counter so rows differ."""
+    """What a row-builder may use: the fixtures (as attributes), a counter so rows differ, and
+    what the first call of a builder set up for the later ones."""
 
     request: pytest.FixtureRequest
     made: int = 0
+    kept: dict = field(default_factory=dict)
 
     def __getattr__(self, name):
-        if name.startswith("_"):
+        if name.startswith("__"):
             raise AttributeError(name)
         return self.request.getfixturevalue(name)
 
@@ -59,13 +63,13 @@ class Ctx:
         self.made += 1
         return self.made
 
+    def once(self, key, make):
+        if key not in self.kept:
+            self.kept[key] = make()
+        return self.kept[key]
+
 
 # ---------------------------------------------------------------- row builders: each adds `n` rows
-
-
-def commissioner_user(ctx):
-    user = _user("zfwy", "政法委员己", (Role.POLITICAL_LEGAL_COMMISSIONER, ctx.org.centre, None))
-    return user
 
 
 def add_meetings(ctx, n):
@@ -75,35 +79,35 @@ def add_meetings(ctx, n):
 
 
 def _held_meeting(ctx):
-    if not hasattr(ctx, "_meeting"):
-        commissioner = commissioner_user(ctx)
-        meeting_schedule_period(today=date(2026, 9, 28))
-        meeting = Meeting.objects.filter(kind=MeetingKind.CONSULTATION).order_by("id").first()
-        me = Person.objects.get(user=commissioner)
-        meeting_record_minutes(
-            meeting_id=meeting.pk, actor=commissioner, attendance={me.pk: AttendanceStatus.PRESENT}, notes="研究节前矛盾纠纷排查化解。",
-            chair=me, held_at=datetime(2026, 9, 30, 9, tzinfo=TZ),
-        )
-        object.__setattr__(ctx, "_meeting", (meeting, commissioner))
-    return ctx._meeting
+    """The centre's consultation meeting of 2026-09-30, held, and the commissioner who chaired it."""
+    commissioner = _user("zfwy", "政法委员己", (Role.POLITICAL_LEGAL_COMMISSIONER, ctx.org.centre, None))
+    meeting_schedule_period(today=date(2026, 9, 28))
+    meeting = Meeting.objects.filter(kind=MeetingKind.CONSULTATION).order_by("id").first()
+    me = Person.objects.get(user=commissioner)
+    meeting_record_minutes(
+        meeting_id=meeting.pk, actor=commissioner, attendance={me.pk: AttendanceStatus.PRESENT}, notes="研究节前矛盾纠纷排查化解。",
+        chair=me, held_at=datetime(2026, 9, 30, 9, tzinfo=TZ),
+    )
+    return meeting, commissioner
 
 
 def add_tasks(ctx, n):
-    meeting, commissioner = _held_meeting(ctx)
-    case = ctx.make_case()
+    meeting, commissioner = ctx.once("meeting", lambda: _held_meeting(ctx))
     for _ in range(n):
         decision_create_task(
             meeting_id=meeting.pk, actor=commissioner, decision="节前再调解一次。", title=f"督办{ctx.next()}",
-            owner_unit=ctx.org.village_room, owner=ctx.village_mediator, working_days=5, cases=[case], today=date(2026, 9, 30),
+            owner_unit=ctx.org.village_room, owner=ctx.village_mediator, working_days=5, cases=[ctx.make_case()], today=date(2026, 9, 30),
         )
 
 
 def add_deliberations(ctx, n):
+    # The compound's three parties (党支部, 业委会, 物业) must all exist for it to deliberate.
     org = ctx.org
-    if not Unit.objects.filter(kind=UnitKind.PARTY_BRANCH).exists():
-        Unit.objects.create(name="东苑小区党支部", kind=UnitKind.PARTY_BRANCH, area=org.compound)
-        Unit.objects.create(name="东苑小区业主委员会", kind=UnitKind.OWNERS_COMMITTEE, area=org.compound)
-        Unit.objects.create(name="安居物业", kind=UnitKind.PROPERTY_COMPANY, area=org.compound)
+    ctx.once("three", lambda: [
+        Unit.objects.create(name="东苑小区党支部", kind=UnitKind.PARTY_BRANCH, area=org.compound),
+        Unit.objects.create(name="东苑小区业主委员会", kind=UnitKind.OWNERS_COMMITTEE, area=org.compound),
+        Unit.objects.create(name="安居物业", kind=UnitKind.PROPERTY_COMPANY, area=org.compound),
+    ])
     for _ in range(n):
         case = ctx.make_case(actor=ctx.centre_staff, compound=org.compound)
         deliberation_create(
@@ -221,8 +225,7 @@ def add_referrals(ctx, n):
 
 
 def add_notifications(ctx, n):
-    cases = getattr(ctx, "_cases", None) or [ctx.make_case(), ctx.make_case()]
-    object.__setattr__(ctx, "_cases", cases)
+    cases = ctx.once("cases", lambda: [ctx.make_case(), ctx.make_case()])
     for _ in range(n):
         i = ctx.next()
         notify([ctx.village_mediator], kind=NotificationKind.DUE_SOON, message=f"提醒{i}", case=cases[i % 2], due_date=date(2026, 1, 1) + timedelta(days=i))
@@ -253,15 +256,24 @@ def add_tokens(ctx, n):
         api_token_create(user=ctx.centre_staff, name=f"令牌{ctx.next()}")
 
 
+def add_work(ctx, n):
+    """Cases in every section of 我的工作: new ones waiting for acceptance, and cases in
+    mediation, some of them already past their deadline."""
+    for index in range(n):
+        case = ctx.make_case(title=f"纠纷{ctx.next()}")
+        if index % 3:
+            case = walk(case, CaseState.MEDIATING, staff=ctx.centre_staff, mediator=ctx.village_mediator)
+        if index % 3 == 2:
+            Case.objects.filter(pk=case.pk).update(due_date=timezone.localdate() - timedelta(days=index))
+
+
 def add_cases(ctx, n):
     for _ in range(n):
         ctx.make_case(title=f"纠纷{ctx.next()}")
 
 
 def add_open311(ctx, n):
-    if not hasattr(ctx, "_open311"):
-        open311_client_create(name="测试热线", subdistrict=ctx.org.subdistrict, key="test-open311-key-0001")
-        object.__setattr__(ctx, "_open311", True)
+    ctx.once("hotline", lambda: open311_client_create(name="测试热线", subdistrict=ctx.org.subdistrict, key="test-open311-key-0001"))
     client = ctx.client
     for _ in range(n):
         response = client.post(
@@ -276,7 +288,8 @@ def add_open311(ctx, n):
 
 # (url, persona, builder, rows first, rows second); the second size stays within the page.
 LISTS = [
-    pytest.param("/", "village_mediator", add_tasks, 2, 8, id="my-work"),
+    pytest.param("/", "village_mediator", add_work, 3, 12, id="my-work"),
+    pytest.param("/", "centre_staff", add_work, 3, 12, id="my-work-staff"),
     pytest.param("/reports/archive/", "centre_staff", add_reports, 2, 8, id="reports-archive"),
     pytest.param("/reports/archive/", "leader", add_reports, 2, 8, id="reports-archive-leader"),
     pytest.param("/meetings/?when=past", "centre_staff", add_meetings, 2, 8, id="meetings"),
