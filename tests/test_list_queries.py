@@ -153,6 +153,32 @@ def add_cards(ctx, n):
         Card.objects.create(assessment_year=2026, colour=colours[i % len(colours)], incident=incident, **holder)
 
 
+def add_holder_rows(ctx, n):
+    """Incidents and cards against the village room and its liaison leader."""
+    leader = ctx.once("liaison", lambda: Person.objects.get(user=_user("liaison", "联系领导己", (Role.LIAISON_LEADER, None, ctx.org.village))))
+    case = ctx.once("case", ctx.make_case)
+    colours = list(CardColour.values)
+    for _ in range(n):
+        i = Card.objects.count()
+        incident = _incident(ctx, ctx.org.village_room, case=case, liaison_leader=leader, status=IncidentStatus.CONFIRMED)
+        # Cards alternate between the unit and the leader; one standing card per colour and
+        # holder, the later ones withdrawn (the page lists those too).
+        Card.objects.create(
+            assessment_year=2026, colour=colours[(i // 2) % len(colours)], incident=incident,
+            **({"unit": ctx.org.village_room} if i % 2 else {"leader": leader}),
+            withdrawn_at=None if i < 2 * len(colours) else timezone.now(),
+        )
+
+
+def unit_page(ctx):
+    return f"/assessment/units/{ctx.org.village_room.pk}/?year=2026"
+
+
+def leader_page(ctx):
+    add_holder_rows(ctx, 0)
+    return f"/assessment/leaders/{ctx.kept['liaison'].pk}/?year=2026"
+
+
 def add_sheets(ctx, n):
     for _ in range(n):
         i = ctx.next()
@@ -193,6 +219,20 @@ def add_register(ctx, n):
             slot_id=slot.pk, actor=ctx.leader, visitor_name=f"来访人{ctx.next()}", matter="反映邻里噪音。", phone="13800138000",
             village=ctx.org.village,
         )
+
+
+def add_visitors(ctx, n):
+    slot = ctx.once("slot", lambda: _slot(ctx, timezone.localdate() - timedelta(days=1)))
+    for index in range(n):
+        reception_visit_record(
+            slot_id=slot.pk, actor=ctx.leader, visitor_name=f"来访人{ctx.next()}", matter="反映邻里噪音。", phone="13800138000",
+            village=ctx.org.village if index % 2 else ctx.org.other_village,
+        )
+
+
+def slot_page(ctx):
+    add_visitors(ctx, 0)
+    return f"/discovery/rota/{ctx.kept['slot'].pk}/"
 
 
 def add_campaigns(ctx, n):
@@ -286,7 +326,7 @@ def add_open311(ctx, n):
 
 # ---------------------------------------------------------------- the table
 
-# (url, persona, builder, rows first, rows second); the second size stays within the page.
+# (url or url(ctx), persona, builder, rows first, rows second); the second size stays within the page.
 LISTS = [
     pytest.param("/", "village_mediator", add_work, 3, 12, id="my-work"),
     pytest.param("/", "centre_staff", add_work, 3, 12, id="my-work-staff"),
@@ -301,6 +341,8 @@ LISTS = [
     pytest.param("/assessment/appeals/", "centre_staff", add_appeals, 2, 8, id="appeals"),
     pytest.param("/assessment/cards/?year=2026", "centre_staff", add_cards, 2, 12, id="cards"),
     pytest.param("/assessment/cards/export.xlsx?year=2026", "centre_staff", add_cards, 2, 12, id="cards-export"),
+    pytest.param(unit_page, "centre_staff", add_holder_rows, 2, 12, id="assessment-unit"),
+    pytest.param(leader_page, "centre_staff", add_holder_rows, 2, 12, id="assessment-leader"),
     pytest.param("/assessment/year-end/", "centre_staff", add_sheets, 2, 8, id="year-end"),
     pytest.param("/discovery/", "centre_staff", add_slots, 2, 8, id="discovery-home-rota"),
     pytest.param("/discovery/", "centre_staff", add_field_visits, 2, 8, id="discovery-home-field"),
@@ -310,6 +352,7 @@ LISTS = [
     pytest.param("/discovery/register/export.csv", "centre_staff", add_register, 2, 8, id="discovery-export-csv"),
     pytest.param("/discovery/register/export.csv?kind=reception", "centre_staff", add_register, 2, 8, id="discovery-export-reception"),
     pytest.param("/discovery/rota/", "centre_staff", add_slots, 2, 8, id="discovery-rota"),
+    pytest.param(slot_page, "centre_staff", add_visitors, 2, 8, id="discovery-slot-visitors"),
     pytest.param("/discovery/counts/", "centre_staff", add_register, 2, 8, id="discovery-counts"),
     pytest.param("/screening/", "centre_staff", add_campaigns, 2, 8, id="screening"),
     pytest.param("/prevention/", "centre_staff", add_activities, 2, 8, id="prevention"),
@@ -328,6 +371,7 @@ def test_a_list_runs_the_same_queries_for_few_and_many_rows(client, request, url
     ctx = Ctx(request)
     client.force_login(request.getfixturevalue(persona))
     build(ctx, few)
+    url = url(ctx) if callable(url) else url
     read(client, url)  # warms per-process caches (content types, settings rows)
     small, before = read(client, url)
     build(ctx, more - few)
