@@ -205,6 +205,7 @@ def add_field_visits(ctx, n):
     for index in range(n):
         field_visit_record(
             actor=ctx.centre_staff, kind=FieldVisitKind.PATROL, village=ctx.org.village if index % 2 else ctx.org.other_village,
+            grid=ctx.org.grid if index % 2 else ctx.org.other_grid,
             started_at=now - timedelta(hours=3), ended_at=now - timedelta(hours=1), findings=f"巡逻{ctx.next()}", households_visited=3,
             issues_found=1, now=now,
         )
