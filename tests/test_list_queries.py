@@ -24,7 +24,7 @@ from jiefen.meetings.services import decision_create_task, deliberation_create, 
 from jiefen.notifications.models import NotificationKind
 from jiefen.notifications.services import notify
 from jiefen.open311.services import open311_client_create
-from jiefen.organisation.models import Person, Role, Room, RoomKind, Unit, UnitKind
+from jiefen.organisation.models import Area, AreaKind, Person, Role, RoleAssignment, Room, RoomKind, Unit, UnitKind
 from jiefen.prevention import services as prevention
 from jiefen.prevention.models import Programme
 from jiefen.reports.models import Report, ReportKind, ReportNumber, ReportStatus
@@ -245,6 +245,34 @@ def add_campaigns(ctx, n):
         )
 
 
+def add_campaign_grids(ctx, n):
+    """Grids of one campaign, each with its rostered worker and a day's tally."""
+    today = timezone.localdate()
+    campaign = ctx.once("campaign", lambda: screening.campaign_create(
+        actor=ctx.centre_staff, subdistrict=ctx.org.subdistrict, name="春季排查", start_date=today - timedelta(days=3),
+        end_date=today + timedelta(days=10), default_target=100,
+    ))
+    for _ in range(n):
+        i = ctx.next()
+        grid = Area.objects.create(name=f"东村第{i + 1}网格", kind=AreaKind.GRID, parent=ctx.org.village)
+        person = Person.objects.create(name=f"网格员{i}")
+        RoleAssignment.objects.create(person=person, role=Role.GRID_WORKER, area=grid)
+        row = campaign.grids.create(grid=grid, households_target=10)
+        row.workers.add(person)
+        screening.tally_record(
+            actor=ctx.centre_staff, campaign_grid_id=row.id, day=today - timedelta(days=1), households_visited=i, worker=person, today=today
+        )
+
+
+def campaign_page(ctx):
+    add_campaign_grids(ctx, 0)
+    return f"/screening/{ctx.kept['campaign'].pk}/"
+
+
+def campaign_export(ctx):
+    return campaign_page(ctx) + "export.xlsx"
+
+
 def add_activities(ctx, n):
     social = Unit.objects.get_or_create(name="关爱服务队", kind=UnitKind.SOCIAL_ORGANISATION, area=ctx.org.subdistrict)[0]
     programmes = list(Programme.objects.all()[:3])
@@ -356,6 +384,8 @@ LISTS = [
     pytest.param(slot_page, "centre_staff", add_visitors, 2, 8, id="discovery-slot-visitors"),
     pytest.param("/discovery/counts/", "centre_staff", add_register, 2, 8, id="discovery-counts"),
     pytest.param("/screening/", "centre_staff", add_campaigns, 2, 8, id="screening"),
+    pytest.param(campaign_page, "centre_staff", add_campaign_grids, 2, 8, id="screening-campaign"),
+    pytest.param(campaign_export, "centre_staff", add_campaign_grids, 2, 8, id="screening-campaign-export"),
     pytest.param("/prevention/", "centre_staff", add_activities, 2, 8, id="prevention"),
     pytest.param("/prevention/counselling/", "village_mediator", add_referrals, 2, 8, id="counselling"),
     pytest.param("/notifications/", "village_mediator", add_notifications, 2, 8, id="notifications"),
