@@ -32,7 +32,7 @@ def incident_queue(user, *, kind="", status="", year=None, village_id=None, befo
 
 
 def pending_appeals(user, *, status=AppealStatus.PENDING, limit=100):
-    appeals = appeals_visible_to(user).select_related("incident__unit", "incident__case", "filed_by", "decided_by")
+    appeals = appeals_visible_to(user).select_related("incident__unit__area", "incident__case", "filed_by", "decided_by")
     if status:
         appeals = appeals.filter(status=status)
     return list(appeals.order_by("-id")[:limit])
@@ -69,7 +69,7 @@ def cards_overview(user, *, year):
     cards = list(
         cards_visible_to(user)
         .filter(assessment_year=year, withdrawn_at__isnull=True)
-        .select_related("unit__area", "leader", "incident")
+        .select_related("unit__area__village", "leader", "incident")
         .order_by("id")
     )
     units, leaders = confirmed_counts(

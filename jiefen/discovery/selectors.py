@@ -146,7 +146,7 @@ def reception_visit_page(user, filters: RegisterFilters, *, after_id: int | None
 
 def recent_entries(user, *, limit=8):
     field = list(
-        field_visits_visible_to(user).select_related("village").prefetch_related("opened_cases").order_by("-started_at", "-id")[:limit]
+        field_visits_visible_to(user).select_related("village", "grid").prefetch_related("opened_cases").order_by("-started_at", "-id")[:limit]
     )
     reception = list(reception_visits_visible_to(user).select_related("slot__leader", "village", "case").order_by("-received_on", "-id")[:limit])
     return field, reception

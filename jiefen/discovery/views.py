@@ -158,7 +158,7 @@ def _slot_context(request, slot, *, visitor_form=None, edit_form=None, cancel_fo
     can_record = slot_can_record_visitor(user, slot) and not slot.is_cancelled and slot.date <= timezone.localdate()
     context = {
         "slot": slot,
-        "visits": list(reception_visits_visible_to(user).filter(slot=slot).select_related("village", "case").order_by("id")),
+        "visits": list(reception_visits_visible_to(user).filter(slot=slot).select_related("slot__leader", "village", "case").order_by("id")),
         "hidden_visits": slot.visits.count(),
         "events": list(slot.events.select_related("actor").order_by("-id")[:20]),
         "can_manage": can_manage,
