@@ -81,6 +81,21 @@ def test_nav_shows_unread_count_and_admin_link_only_for_staff_users(client, make
     assert reverse("web:case_new") not in page  # no role that may register
 
 
+def test_nav_badge_counts_unread_notifications_up_to_99_then_shows_99_plus(client, village_mediator):
+    def badge():
+        page = text(login(client, village_mediator).get(reverse("web:my_work")))
+        found = re.search(r'<span class="count"[^>]*>([^<]*)</span>', page)
+        return found.group(1) if found else None
+
+    assert badge() is None
+    Notification.objects.bulk_create(
+        Notification(user=village_mediator, kind="assigned", message=f"通知{i}") for i in range(99)
+    )
+    assert badge() == "99"
+    Notification.objects.create(user=village_mediator, kind="assigned", message="第100条")
+    assert badge() == "99+"
+
+
 def test_my_work_shows_new_overdue_and_due_soon_cases(client, make_case, village_mediator):
     new = make_case(title="新登记的纠纷")
     overdue = make_case(title="超期的纠纷")

@@ -13,8 +13,14 @@ def notifications_for(user, *, after_id: int | None = None, limit: int = 50):
     return rows[:limit], next_after
 
 
+# The badge shows "99+" beyond this, so counting stops there: a user with a huge unread backlog
+# would otherwise make every page count it in full.
+UNREAD_BADGE_LIMIT = 99
+
+
 def unread_count(user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    """Unread notifications, counted up to UNREAD_BADGE_LIMIT + 1."""
+    return Notification.objects.filter(user=user, read_at__isnull=True)[: UNREAD_BADGE_LIMIT + 1].count()
 
 
 def email_deliveries_for(user, *, limit: int = 10):
