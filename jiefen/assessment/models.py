@@ -67,6 +67,7 @@ class Incident(models.Model):
             models.Index(fields=["unit", "assessment_year", "status"], name="incident_unit_year"),
             models.Index(fields=["liaison_leader", "assessment_year", "status"], name="incident_leader_year"),
             models.Index(fields=["status", "-id"], name="incident_review_queue"),
+            models.Index(fields=["detected_on"], name="incident_detected"),  # the statistics of a period
         ]
 
     def __str__(self):

@@ -201,6 +201,13 @@ class Case(models.Model):
             # table that is mostly archived cases.
             models.Index(fields=["due_date", "id"], condition=Q(due_date__isnull=False, is_overdue=False), name="case_limit_running"),
             models.Index(fields=["due_date", "id"], condition=Q(is_overdue=True), name="case_limit_overdue"),
+            # The statistics read the cases of a period by these dates (jiefen.reports.indicators);
+            # the subdistrict first, so SQLite ranges over the date within a subdistrict's
+            # cases instead of reading them all through the subdistrict index.
+            models.Index(fields=["subdistrict", "created_at"], name="case_subdistrict_created"),
+            models.Index(fields=["subdistrict", "closed_at"], name="case_subdistrict_closed"),
+            models.Index(fields=["subdistrict", "concluded_at"], name="case_subdistrict_concluded"),
+            models.Index(fields=["subdistrict", "performance_due"], name="case_subdistrict_perf_due"),
         ]
 
     def __str__(self):
@@ -290,7 +297,11 @@ class CaseEvent(models.Model):
         verbose_name = _("案件事件")
         verbose_name_plural = _("案件事件")
         ordering = ["id"]
-        indexes = [models.Index(fields=["case", "id"], name="event_case_id")]
+        indexes = [
+            models.Index(fields=["case", "id"], name="event_case_id"),
+            # Agreements and terminations of a period, for the statistics.
+            models.Index(fields=["action", "at"], name="event_action_at"),
+        ]
 
     def __str__(self):
         return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"

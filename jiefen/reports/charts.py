@@ -22,18 +22,36 @@ import re
 import threading
 from contextlib import contextmanager
 from functools import lru_cache
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
-import matplotlib
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
-matplotlib.use("Agg")  # no display on a server; must precede any other matplotlib import
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-from matplotlib import font_manager, rc_context  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
 
-from django.utils.safestring import mark_safe  # noqa: E402
-from django.utils.translation import gettext as _  # noqa: E402
+@lru_cache(maxsize=1)
+def _mpl() -> SimpleNamespace:
+    """matplotlib, imported on the first chart drawn: it (with numpy) costs a web worker tens
+    of megabytes, and most requests draw nothing (dashboard charts come from the cache)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on a server; must precede any other matplotlib import
+    from matplotlib import font_manager, rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+    return SimpleNamespace(
+        font_manager=font_manager,
+        rc_context=rc_context,
+        FigureCanvasAgg=FigureCanvasAgg,
+        Figure=Figure,
+        MaxNLocator=MaxNLocator,
+        PercentFormatter=PercentFormatter,
+    )
 
 CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "SimHei"]
 
@@ -54,7 +72,7 @@ SQUARE = (6.0, 4.2)
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
     """The first installed CJK font family, or None."""
-    installed = {entry.name for entry in font_manager.fontManager.ttflist}
+    installed = {entry.name for entry in _mpl().font_manager.fontManager.ttflist}
     for name in CJK_FONTS:
         if name in installed:
             return name
@@ -100,13 +118,14 @@ _STYLE_LOCK = threading.RLock()
 
 @contextmanager
 def _style():
-    with _STYLE_LOCK, rc_context(_rc()):
+    with _STYLE_LOCK, _mpl().rc_context(_rc()):
         yield
 
 
 def _figure(size) -> Figure:
-    figure = Figure(figsize=size, layout="constrained")
-    FigureCanvasAgg(figure)
+    mpl = _mpl()
+    figure = mpl.Figure(figsize=size, layout="constrained")
+    mpl.FigureCanvasAgg(figure)
     figure.patch.set_facecolor("white")
     return figure
 
@@ -144,7 +163,7 @@ def type_distribution(rows, *, title=None, limit: int = 12) -> Figure:
         bars = ax.barh(labels, values, color=BRAND, height=0.6)
         total = sum(values)
         ax.bar_label(bars, labels=[f"{v}（{v / total:.0%}）" for v in values], padding=3, fontsize=9, color=INK)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(_mpl().MaxNLocator(integer=True))
         ax.set_xlim(0, max(values) * 1.25)
         ax.grid(axis="x", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
@@ -167,7 +186,7 @@ def monthly_trend(points, *, title=None) -> Figure:
         ax.bar([i - width / 2 for i in x], [p.new_cases for p in points], width, color=BRAND, label=_("新登记"))
         ax.bar([i + width / 2 for i in x], [p.concluded for p in points], width, color=PALETTE[1], label=_("调结"))
         ax.set_xticks(x, labels, fontsize=9)
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(_mpl().MaxNLocator(integer=True))
         ax.grid(axis="y", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
         ax.set_ylabel(_("件"))
@@ -177,7 +196,7 @@ def monthly_trend(points, *, title=None) -> Figure:
         ry = [r for r in rates if r is not None]
         rate_ax.plot(rx, ry, color=PALETTE[2], marker="o", markersize=4, linewidth=1.8, label=_("调解成功率"))
         rate_ax.set_ylim(0, 1.05)
-        rate_ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        rate_ax.yaxis.set_major_formatter(_mpl().PercentFormatter(1.0, decimals=0))
         rate_ax.spines["right"].set_visible(True)
         rate_ax.spines["top"].set_visible(False)
         handles = ax.get_legend_handles_labels()
@@ -206,7 +225,7 @@ def village_volumes(rows, *, title=None, limit: int = 30) -> Figure:
         ax.barh([i + h / 2 for i in y], new, h, color=BRAND, label=_("新登记"))
         ax.barh([i - h / 2 for i in y], closed, h, color=PALETTE[6], label=_("办结"))
         ax.set_yticks(y, labels, fontsize=9)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(_mpl().MaxNLocator(integer=True))
         ax.grid(axis="x", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
         ax.set_xlabel(_("件"))
@@ -216,7 +235,7 @@ def village_volumes(rows, *, title=None, limit: int = 30) -> Figure:
         if points:
             rate_ax.scatter([p[0] for p in points], [p[1] for p in points], color=PALETTE[1], s=28, zorder=3, label=_("调解成功率"))
         rate_ax.set_xlim(0, 1.05)
-        rate_ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        rate_ax.xaxis.set_major_formatter(_mpl().PercentFormatter(1.0, decimals=0))
         rate_ax.tick_params(axis="x", labelsize=8)
         rate_ax.spines["top"].set_visible(True)
         handles = ax.get_legend_handles_labels()
@@ -250,7 +269,7 @@ def rates(summary, *, title=None) -> Figure:
         ax.set_yticks(y, [label for label, _rate in items])
         ax.set_xlim(0, 1.45)
         ax.set_xticks([0, 0.5, 1.0])
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.xaxis.set_major_formatter(_mpl().PercentFormatter(1.0, decimals=0))
         ax.spines["bottom"].set_visible(False)
         ax.tick_params(axis="x", length=0)
         return figure
@@ -270,7 +289,7 @@ def channel_distribution(rows, *, title=None) -> Figure:
         values = [n for _label, n in data][::-1]
         bars = ax.barh(labels, values, color=PALETTE[2], height=0.6)
         ax.bar_label(bars, padding=3, fontsize=9, color=INK)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(_mpl().MaxNLocator(integer=True))
         ax.set_xlim(0, max(values) * 1.2)
         ax.grid(axis="x", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
@@ -291,7 +310,7 @@ def tier_distribution(rows, *, title=None) -> Figure:
         ended = [r.terminations for r in rows]
         ax.bar(labels, agreed, color=BRAND, width=0.5, label=_("达成协议"))
         ax.bar(labels, ended, bottom=agreed, color=PALETTE[1], width=0.5, label=_("调解终止"))
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(_mpl().MaxNLocator(integer=True))
         ax.grid(axis="y", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
         ax.legend(fontsize=9)

@@ -14,7 +14,12 @@ Start from the cases the reader may see — ``cases_visible_to(user)`` for a per
 
 ``summary``, ``breakdown``, ``monthly_trend`` and ``hotspots`` can also be called on their own.
 Each runs a fixed number of aggregate (GROUP BY) queries whatever the number of cases (a
-summary 4, a breakdown 4–5, ``statistics`` about 36); nothing loops over cases in Python.
+summary 4, a breakdown 4–5, ``statistics`` about 18: it measures once, grouped by every
+breakdown column, and rolls the rows up); nothing loops over cases in Python. Each query reads
+index ranges of the period's dates, so its cost follows the cases of the period and the open
+backlog, not all cases ever registered — except the count of agreements due by the period
+end, cumulative by definition (a plain count; whether each was performed is checked only for
+the few that can still be unperformed then).
 
 Definitions (all dates are Asia/Shanghai local dates; "in the period" = the local date of the
 moment lies in [period.start, period.end])
@@ -72,7 +77,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Callable
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -342,98 +347,176 @@ def _as_period(period) -> Period:
     return make_period(start, end)
 
 
-def _key(rows_key: str | None, prefix: str = "") -> list[str]:
-    return [prefix + GROUPS[rows_key]] if rows_key else []
+# Which figures each measure yields, so a roll-up can keep only the measures asked for.
+MEASURE_FIGURES = {
+    NEW: ("new_cases", "screening_found"),
+    OUTCOMES: ("agreements", "terminations", "criminal_prevented", "group_prevented", "agreement_amount"),
+    CLOSURES: ("closed", "closed_within_limits", "closed_inside"),
+    PERFORMANCE: ("performance_due", "performed"),
+    CONFIRMATIONS: ("judicial_confirmations",),
+    INCIDENTS: ("incidents",),
+    OPEN: ("open_at_end",),
+}
+# statistics() measures once grouped by every column at the same time and rolls the rows up.
+# (The state, counted for new and open cases only, is measured on its own: it would multiply
+# the combinations of the other columns.)
+ALL_COLUMNS = tuple(GROUPS[name] for name in ("dispute_type", "village", "channel", "tier", "unit"))
 
 
-def _grouped(qs: QuerySet, by: str | None, prefix: str, **aggregates) -> dict:
-    """{group value: {aggregate: value}} with one GROUP BY query (a single None key without `by`)."""
-    if by is None:
-        return {None: qs.aggregate(**aggregates)}
-    column = prefix + GROUPS[by]
+@dataclass
+class Measured:
+    """Figures per combination of `columns` values, as rows (key, [(figure, value), …]) with
+    zeros left out; incidents also per the unit they were recorded against: (key, unit id, n)."""
+
+    columns: tuple
+    rows: list = field(default_factory=list)
+    incidents: list = field(default_factory=list)
+
+    def add(self, key: tuple, values: dict) -> None:
+        self.rows.append((key, [(name, value) for name, value in values.items() if value]))
+
+    def rollup(self, by: str | None, measures: Iterable[str]) -> dict[Any, dict]:
+        """{group value: {figure: value}} for one grouping (None: everything), the groups with
+        nothing to count left out."""
+        names = {name for measure in measures for name in MEASURE_FIGURES[measure]}
+        index = self.columns.index(GROUPS[by]) if by else None
+        out: dict[Any, dict] = {}
+        for key, values in self.rows:
+            slot = out.setdefault(None if index is None else key[index], {})
+            for name, value in values:
+                if name in names:
+                    slot[name] = slot.get(name, 0) + value
+        if "incidents" in names:
+            for key, unit, value in self.incidents:
+                # An incident counts against the unit it was recorded against, not the case's current one.
+                group = unit if by == "unit" else None if index is None else key[index]
+                slot = out.setdefault(group, {})
+                slot["incidents"] = slot.get("incidents", 0) + value
+        return {group: values for group, values in out.items() if any(values.values())}
+
+
+def _grouped(qs: QuerySet, columns: tuple, **aggregates) -> list[tuple[tuple, dict]]:
+    """[(values of `columns`, {aggregate: value})] with one GROUP BY query (one row without columns)."""
+    if not columns:
+        return [((), qs.aggregate(**aggregates))]
     # order_by() clears the model's default ordering, which would otherwise join the GROUP BY.
-    return {row.pop(column): row for row in qs.order_by().values(column).annotate(**aggregates)}
+    rows = qs.order_by().values(*columns).annotate(**aggregates)
+    return [(tuple(row.pop(column) for column in columns), row) for row in rows]
 
 
-def _measure(cases: QuerySet, period: Period, by: str | None, measures: Iterable[str]) -> dict[Any, dict]:
-    """Run the aggregate queries of `measures`; {group value: {figure name: value}}."""
+def _in_scope(cases: QuerySet, case_column: str) -> Exists:
+    """The row's case is one of `cases`, checked per row: the database starts from the period's
+    rows (an index range on their date) instead of listing every case of the scope first."""
+    return Exists(cases.order_by().filter(pk=OuterRef(case_column)))
+
+
+def _union(branches: list[tuple[QuerySet, dict]], columns: tuple) -> list[tuple[tuple, dict]]:
+    """[(values of `columns`, {figure: value})] of several aggregates in one UNION ALL query:
+    every branch selects every figure (0 where it counts something else)."""
+    names = [name for _qs, aggregates in branches for name in aggregates]
+    parts = []
+    for qs, aggregates in branches:
+        # Aliases are prefixed: one equal to a field name (performance_due,
+        # closed_within_limits) would shadow the field inside the filters.
+        selected = {
+            f"f_{name}": aggregates.get(name, Value(0, output_field=IntegerField())) for name in names
+        }
+        if columns:
+            part = qs.order_by().values(*columns).annotate(**selected)
+        else:
+            # No GROUP BY: one row, zeros included, like aggregate().
+            part = qs.order_by().annotate(one=Value(1, output_field=IntegerField())).values("one").annotate(**selected)
+        parts.append(part)
+    query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    names = list(dict.fromkeys(names))
+    width = len(columns) if columns else 1
+    # Tuples, not dicts: a grouping by every column can return tens of thousands of rows.
+    rows = query.values_list(*(columns or ("one",)), *(f"f_{name}" for name in names))
+    return [(tuple(row[:width]) if columns else (), dict(zip(names, row[width:]))) for row in rows]
+
+
+def _measure(cases: QuerySet, period: Period, columns: tuple, measures: Iterable[str]) -> Measured:
+    """Run the aggregate queries of `measures` grouped by `columns` (Case fields).
+
+    Each query reads index ranges of the period's dates (registration, conclusion, closure,
+    event, detection and decision), so its cost follows the cases of the period and the open
+    backlog (see the module docstring for the one cumulative count)."""
     start, end = period.bounds()
-    out: dict[Any, dict] = {}
-
-    def merge(found: dict, renames: dict | None = None):
-        for group, values in found.items():
-            slot = out.setdefault(group, {})
-            for name, value in values.items():
-                name = (renames or {}).get(name, name)
-                if value is None:
-                    continue
-                slot[name] = slot.get(name, 0) + value
-
     measures = set(measures)
-    # Everything counted on the case rows themselves goes into one query: each figure is a
-    # conditional count over the union of the rows any of them needs.
-    aggregates, wanted = {}, Q(pk__in=[])
+    measured = Measured(tuple(columns))
+    on_case = tuple("case__" + column for column in columns)
+    def add(rows):
+        for key, values in rows:
+            measured.add(key, values)
+
+    # Everything counted on the case rows themselves is one query: a UNION ALL of one
+    # aggregate per set of rows, each set a range of one indexed date column (registered,
+    # concluded, closed in the period; open now or closed after it), so no branch reads every
+    # case of the scope — except the agreements due by the period end, cumulative by definition.
+    branches = []
     if NEW in measures:
-        registered = Q(created_at__gte=start, created_at__lt=end)
-        wanted |= registered
-        aggregates.update(
-            c_new_cases=Count("id", filter=registered),
-            c_screening_found=Count("id", filter=registered & Q(channel=Channel.GRID_SCREENING)),
+        registered = cases.filter(created_at__gte=start, created_at__lt=end)
+        branches.append(
+            (registered, {"new_cases": Count("id"), "screening_found": Count("id", filter=Q(channel=Channel.GRID_SCREENING))})
         )
     if OUTCOMES in measures:
         # Imported cases have no lifecycle events: their outcome is on the case.
-        imported = Q(imported=True, concluded_at__gte=start, concluded_at__lt=end)
-        agreed = imported & ~Q(agreement_form="")
-        wanted |= imported
-        aggregates.update(
-            c_imported_agreements=Count("id", filter=agreed),
-            c_imported_terminations=Count("id", filter=imported & Q(agreement_form="")),
-            c_imported_criminal=Count("id", filter=agreed & Q(criminal_risk=True)),
-            c_imported_group=Count("id", filter=agreed & Q(is_group=True)),
-            c_imported_amount=Sum("amount_in_dispute", filter=agreed),
+        imported = cases.filter(concluded_at__gte=start, concluded_at__lt=end, imported=True)
+        agreed = ~Q(agreement_form="")
+        branches.append(
+            (
+                imported,
+                {
+                    "agreements": Count("id", filter=agreed),
+                    "terminations": Count("id", filter=Q(agreement_form="")),
+                    "criminal_prevented": Count("id", filter=agreed & Q(criminal_risk=True)),
+                    "group_prevented": Count("id", filter=agreed & Q(is_group=True)),
+                    "agreement_amount": Sum("amount_in_dispute", filter=agreed),
+                },
+            )
         )
     if CLOSURES in measures:
-        closed = Q(state=CaseState.ARCHIVED, closed_at__gte=start, closed_at__lt=end)
-        wanted |= closed
-        aggregates.update(
-            c_closed=Count("id", filter=closed),
-            c_closed_within_limits=Count("id", filter=closed & Q(closed_within_limits=True)),
-            c_closed_inside=Count("id", filter=closed & Q(closed_inside_subdistrict=True)),
+        closed = cases.filter(closed_at__gte=start, closed_at__lt=end, state=CaseState.ARCHIVED)
+        branches.append(
+            (
+                closed,
+                {
+                    "closed": Count("id"),
+                    "closed_within_limits": Count("id", filter=Q(closed_within_limits=True)),
+                    "closed_inside": Count("id", filter=Q(closed_inside_subdistrict=True)),
+                },
+            )
         )
     if PERFORMANCE in measures:
-        due = ~Q(agreement_form="") & Q(performance_due__lte=period.end)
-        wanted |= due
-        aggregates.update(
-            c_performance_due=Count("id", filter=due),
-            c_performed=Count("id", filter=due & _performed_by(period.end, end)),
-        )
+        # Cumulative: every agreement due by the end. Counted as performed unless it is among
+        # the few that can be unperformed then, where the rule is checked case by case.
+        due = cases.filter(performance_due__lte=period.end).exclude(agreement_form="")
+        branches.append((due, {"performance_due": Count("id"), "performed": Count("id")}))
+        unperformed = {"performed": Count("id", filter=~_performed_by(period.end, end)) * -1}
+        for maybe in _maybe_unperformed(period.end, end):
+            branches.append((due.filter(maybe), unperformed))
     if OPEN in measures:
-        still_open = Q(created_at__lt=end) & (Q(closed_at__isnull=True) | Q(closed_at__gte=end))
-        wanted |= still_open
-        aggregates.update(c_open_at_end=Count("id", filter=still_open))
-    if aggregates:
-        merge(
-            _grouped(cases.filter(wanted), by, "", **aggregates),
-            # Aggregates are prefixed: an alias equal to a field name (performance_due,
-            # closed_within_limits) would shadow the field inside the other filters.
-            {
-                "c_imported_agreements": "agreements",
-                "c_imported_terminations": "terminations",
-                "c_imported_criminal": "criminal_prevented",
-                "c_imported_group": "group_prevented",
-                "c_imported_amount": "agreement_amount",
-                **{f"c_{name}": name for name in COUNT_FIELDS},
-            },
-        )
+        # Registered by the end and open then = open now (a backlog, not history), less those
+        # registered after the end, plus those closed after the end.
+        branches += [
+            (cases.filter(closed_at__isnull=True), {"open_at_end": Count("id")}),
+            (cases.filter(created_at__gte=end, closed_at__isnull=True), {"open_at_end": Count("id") * -1}),
+            (cases.filter(closed_at__gte=end, created_at__lt=end), {"open_at_end": Count("id")}),
+        ]
+    if branches:
+        add(_union(branches, columns))
     if OUTCOMES in measures:
         agreed = Q(action=AGREE)
-        merge(
+        add(
             _grouped(
                 CaseEvent.objects.filter(
-                    case__in=cases, kind=EventKind.TRANSITION, action__in=[AGREE, TERMINATE], at__gte=start, at__lt=end
+                    _in_scope(cases, "case_id"),
+                    kind=EventKind.TRANSITION,
+                    action__in=[AGREE, TERMINATE],
+                    at__gte=start,
+                    at__lt=end,
                 ),
-                by,
-                "case__",
+                on_case,
                 agreements=Count("id", filter=agreed),
                 terminations=Count("id", filter=Q(action=TERMINATE)),
                 criminal_prevented=Count("id", filter=agreed & Q(case__criminal_risk=True)),
@@ -444,16 +527,15 @@ def _measure(cases: QuerySet, period: Period, by: str | None, measures: Iterable
     if CONFIRMATIONS in measures:
         from jiefen.mediation.models import ConfirmationOutcome, JudicialConfirmation
 
-        merge(
+        add(
             _grouped(
                 JudicialConfirmation.objects.filter(
-                    agreement__case__in=cases,
-                    outcome=ConfirmationOutcome.CONFIRMED,
+                    _in_scope(cases, "agreement__case_id"),
                     decided_on__gte=period.start,
                     decided_on__lte=period.end,
+                    outcome=ConfirmationOutcome.CONFIRMED,
                 ),
-                by,
-                "agreement__case__",
+                tuple("agreement__case__" + column for column in columns),
                 judicial_confirmations=Count("id"),
             )
         )
@@ -461,15 +543,40 @@ def _measure(cases: QuerySet, period: Period, by: str | None, measures: Iterable
         from jiefen.assessment.models import Incident, IncidentStatus
 
         incidents = Incident.objects.filter(
-            case__in=cases, detected_on__gte=period.start, detected_on__lte=period.end
+            _in_scope(cases, "case_id"), detected_on__gte=period.start, detected_on__lte=period.end
         ).exclude(status=IncidentStatus.VOID)
-        if by == "unit":
-            # An incident counts against the unit it was recorded against, not the case's current one.
-            found = {row.pop("unit_id"): row for row in incidents.order_by().values("unit_id").annotate(incidents=Count("id"))}
-            merge(found)
-        else:
-            merge(_grouped(incidents, by, "case__", incidents=Count("id")))
-    return out
+        for key, values in _grouped(incidents, on_case + ("unit_id",), n=Count("id")):
+            measured.incidents.append((key[:-1], key[-1], values["n"]))
+    return measured
+
+
+def _maybe_unperformed(last_day: date, end: datetime) -> list[Q]:
+    """Disjoint conditions that together hold every case whose agreement may not have been
+    fully performed by `last_day` (see _performed_by), each read from recent rows or the open
+    backlog rather than all history:
+    - open now, or closed after the end (imported cases are performed by being closed);
+    - closed by the end, with an item of its effective agreement not performed by then
+      (pending, overdue, without a date, or performed later);
+    - closed by the end, with its ``confirm_performed`` transition taken after the end.
+    A closed case that has neither has been performed: it has items all performed by then,
+    or it went through ``confirm_performed`` before it was closed (after an agreement the
+    lifecycle leads only through that step to the archive)."""
+    from jiefen.mediation.models import ItemStatus, PerformanceItem
+
+    late_items = PerformanceItem.objects.filter(
+        Q(status__in=[s for s in ItemStatus.values if s != ItemStatus.PERFORMED])
+        | Q(status=ItemStatus.PERFORMED, performed_on__isnull=True)
+        | Q(status=ItemStatus.PERFORMED, performed_on__gt=last_day),
+        agreement__effective_at__isnull=False,
+    ).values("agreement__case_id")
+    late_events = CaseEvent.objects.filter(action=PERFORMED, at__gte=end, kind=EventKind.TRANSITION).values("case_id")
+    closed_by_end = Q(closed_at__lt=end)
+    return [
+        Q(closed_at__isnull=True),
+        Q(closed_at__gte=end),
+        closed_by_end & Q(pk__in=late_items),
+        closed_by_end & Q(pk__in=late_events) & ~Q(pk__in=late_items),
+    ]
 
 
 def _performed_by(last_day: date, end: datetime) -> Q:
@@ -509,11 +616,19 @@ def subdistrict_cases(subdistrict) -> QuerySet:
     return Case.objects.filter(subdistrict=subdistrict)
 
 
-def summary(cases: QuerySet, period, filters: Filters = NO_FILTERS) -> Summary:
+def _measured(cases: QuerySet, period: Period, by: str | None, measures: Iterable[str]) -> dict[Any, dict]:
+    """{group value: {figure: value}} of one grouping, measured for it alone."""
+    return _measure(cases, period, (GROUPS[by],) if by else (), measures).rollup(by, measures)
+
+
+def summary(cases: QuerySet, period, filters: Filters = NO_FILTERS, *, _measured_rows: Measured | None = None) -> Summary:
     """The headline figures of DESIGN §9 for `period` over `cases` narrowed by `filters`."""
     period = _as_period(period)
     cases = filters.apply(cases)
-    values = _measure(cases, period, None, ALL_MEASURES).get(None, {})
+    if _measured_rows is not None:
+        values = _measured_rows.rollup(None, ALL_MEASURES).get(None, {})
+    else:
+        values = _measured(cases, period, None, ALL_MEASURES).get(None, {})
     result = _figures(Summary, values, label=_("合计"), period=period, filters=filters)
     for name, counter in COUNTERS.items():
         setattr(result, name, counter(cases, period))
@@ -528,6 +643,7 @@ def breakdown(
     *,
     measures: Iterable[str] | None = None,
     include_empty: bool = True,
+    _measured_rows: Measured | None = None,
 ) -> list[Figures]:
     """One row of figures per village / dispute type / channel / tier / unit / state.
 
@@ -543,7 +659,10 @@ def breakdown(
     cases = filters.apply(cases)
     if measures is None:
         measures = STATE_MEASURES if by == "state" else ALL_MEASURES
-    found = _measure(cases, period, by, measures)
+    if _measured_rows is not None:
+        found = _measured_rows.rollup(by, measures)
+    else:
+        found = _measured(cases, period, by, measures)
     labels = _labels(by, [k for k in found if k is not None], cases if include_empty else None, filters)
     rows = [_figures(Figures, found.get(key, {}), key=key, label=label) for key, label in labels]
     if None in found and any(found[None].values()):
@@ -640,7 +759,7 @@ def monthly_trend(cases: QuerySet, period, months: int = 12, filters: Filters = 
 
     new = cases.filter(created_at__gte=first, created_at__lt=last).aggregate(**per_month("created_at"))
     events = CaseEvent.objects.filter(
-        case__in=cases, kind=EventKind.TRANSITION, action__in=[AGREE, TERMINATE], at__gte=first, at__lt=last
+        _in_scope(cases, "case_id"), kind=EventKind.TRANSITION, action__in=[AGREE, TERMINATE], at__gte=first, at__lt=last
     ).aggregate(**per_month("at", {"a": Q(action=AGREE), "t": Q(action=TERMINATE)}))
     imported = cases.filter(imported=True, concluded_at__gte=first, concluded_at__lt=last).aggregate(
         **per_month("concluded_at", {"a": ~Q(agreement_form=""), "t": Q(agreement_form="")})
@@ -757,15 +876,18 @@ def statistics(
     names the villages with nothing to report); pass False for a reader who sees only some.
     """
     period = _as_period(period)
+    # One set of queries grouped by every breakdown column at once; the summary and each
+    # breakdown are roll-ups of its rows.
+    rows = _measure(filters.apply(cases), period, ALL_COLUMNS, ALL_MEASURES)
     return Statistics(
         period=period,
         filters=filters,
-        summary=summary(cases, period, filters),
-        by_type=breakdown(cases, period, "dispute_type", filters),
-        by_village=breakdown(cases, period, "village", filters, include_empty=all_villages),
-        by_channel=breakdown(cases, period, "channel", filters),
-        by_tier=breakdown(cases, period, "tier", filters),
-        by_unit=breakdown(cases, period, "unit", filters, include_empty=False),
+        summary=summary(cases, period, filters, _measured_rows=rows),
+        by_type=breakdown(cases, period, "dispute_type", filters, _measured_rows=rows),
+        by_village=breakdown(cases, period, "village", filters, include_empty=all_villages, _measured_rows=rows),
+        by_channel=breakdown(cases, period, "channel", filters, _measured_rows=rows),
+        by_tier=breakdown(cases, period, "tier", filters, _measured_rows=rows),
+        by_unit=breakdown(cases, period, "unit", filters, include_empty=False, _measured_rows=rows),
         by_state=breakdown(cases, period, "state", filters, include_empty=False),
         trend=monthly_trend(cases, period, months, filters),
         hotspots=hotspots(cases, period, filters, limit=hotspot_limit),
@@ -777,7 +899,7 @@ def statistics(
 
 def mediation_success_rate(cases: QuerySet, period, filters: Filters = NO_FILTERS) -> Rate:
     period = _as_period(period)
-    values = _measure(filters.apply(cases), period, None, [OUTCOMES]).get(None, {})
+    values = _measured(filters.apply(cases), period, None, [OUTCOMES]).get(None, {})
     return Rate(values.get("agreements", 0), values.get("agreements", 0) + values.get("terminations", 0))
 
 
@@ -790,17 +912,17 @@ def agreement_performance_rate(cases: QuerySet, as_of, filters: Filters = NO_FIL
     if isinstance(as_of, date):
         as_of = make_period(as_of, as_of)
     period = _as_period(as_of)
-    values = _measure(filters.apply(cases), period, None, [PERFORMANCE]).get(None, {})
+    values = _measured(filters.apply(cases), period, None, [PERFORMANCE]).get(None, {})
     return Rate(values.get("performed", 0), values.get("performance_due", 0))
 
 
 def on_time_closure_rate(cases: QuerySet, period, filters: Filters = NO_FILTERS) -> Rate:
-    values = _measure(filters.apply(cases), _as_period(period), None, [CLOSURES]).get(None, {})
+    values = _measured(filters.apply(cases), _as_period(period), None, [CLOSURES]).get(None, {})
     return Rate(values.get("closed_within_limits", 0), values.get("closed", 0))
 
 
 def not_handed_up_rate(cases: QuerySet, period, filters: Filters = NO_FILTERS) -> Rate:
-    values = _measure(filters.apply(cases), _as_period(period), None, [CLOSURES]).get(None, {})
+    values = _measured(filters.apply(cases), _as_period(period), None, [CLOSURES]).get(None, {})
     return Rate(values.get("closed_inside", 0), values.get("closed", 0))
 
 

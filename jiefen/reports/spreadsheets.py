@@ -13,37 +13,71 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 
 from jiefen.cases.models import AgreementForm, Case, CaseEvent, CaseState, EventKind
-from jiefen.common.spreadsheets import put_cell
 from jiefen.web.display import mask_id_number, mask_phone
 
 from . import indicators as ind
 from .ledger_import import LEDGER_COLUMNS
 from .periods import Period
 
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+# The workbook styles under their old names, for modules that import them (built on first use).
+STYLE_NAMES = ("TITLE", "SUBTITLE", "HEADER", "BODY", "BOLD", "SECTION", "HEADER_FILL", "TOTAL_FILL", "BOX", "CENTRE", "LEFT")
+
+
+def __getattr__(name):
+    if name in STYLE_NAMES:
+        return getattr(_xl(), name)
+    raise AttributeError(name)
+
+
+def put_cell(*args, **kwargs):
+    # jiefen.common.spreadsheets imports openpyxl at module level.
+    from jiefen.common.spreadsheets import put_cell
+
+    return put_cell(*args, **kwargs)
+
+
 FONT = "等线"  # Excel's default CJK font; WPS and LibreOffice substitute their own
-TITLE = Font(name=FONT, size=16, bold=True)
-SUBTITLE = Font(name=FONT, size=10, color="52606D")
-HEADER = Font(name=FONT, size=10, bold=True, color="FFFFFF")
-BODY = Font(name=FONT, size=10)
-BOLD = Font(name=FONT, size=10, bold=True)
-SECTION = Font(name=FONT, size=12, bold=True, color="08524E")
-HEADER_FILL = PatternFill("solid", fgColor="0B6E69")
-TOTAL_FILL = PatternFill("solid", fgColor="E3F3F1")
-THIN = Side(style="thin", color="B6C4D2")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 PERCENT = "0.0%"
 AMOUNT = "#,##0.00"
+
+
+@lru_cache(maxsize=1)
+def _xl() -> SimpleNamespace:
+    """openpyxl and the workbook styles, loaded on the first export: the web process imports
+    this module for its views and should not carry openpyxl until someone downloads a sheet."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    thin = Side(style="thin", color="B6C4D2")
+    return SimpleNamespace(
+        Workbook=Workbook,
+        Comment=Comment,
+        get_column_letter=get_column_letter,
+        TITLE=Font(name=FONT, size=16, bold=True),
+        SUBTITLE=Font(name=FONT, size=10, color="52606D"),
+        HEADER=Font(name=FONT, size=10, bold=True, color="FFFFFF"),
+        BODY=Font(name=FONT, size=10),
+        BOLD=Font(name=FONT, size=10, bold=True),
+        SECTION=Font(name=FONT, size=12, bold=True, color="08524E"),
+        HEADER_FILL=PatternFill("solid", fgColor="0B6E69"),
+        TOTAL_FILL=PatternFill("solid", fgColor="E3F3F1"),
+        BOX=Border(left=thin, right=thin, top=thin, bottom=thin),
+        CENTRE=Alignment(horizontal="center", vertical="center", wrap_text=True),
+        LEFT=Alignment(horizontal="left", vertical="center", wrap_text=True),
+    )
 
 
 def _bytes(workbook: Workbook) -> bytes:
@@ -54,12 +88,12 @@ def _bytes(workbook: Workbook) -> bytes:
 
 def _title(sheet, title: str, subtitle: str, width: int) -> int:
     """A merged title row and a subtitle row; returns the next free row."""
-    sheet.cell(row=1, column=1, value=title).font = TITLE
-    sheet.cell(row=1, column=1).alignment = CENTRE
+    sheet.cell(row=1, column=1, value=title).font = _xl().TITLE
+    sheet.cell(row=1, column=1).alignment = _xl().CENTRE
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(width, 1))
     sheet.row_dimensions[1].height = 30
-    sheet.cell(row=2, column=1, value=subtitle).font = SUBTITLE
-    sheet.cell(row=2, column=1).alignment = LEFT
+    sheet.cell(row=2, column=1, value=subtitle).font = _xl().SUBTITLE
+    sheet.cell(row=2, column=1).alignment = _xl().LEFT
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=max(width, 1))
     sheet.row_dimensions[2].height = 30
     return 3
@@ -68,12 +102,12 @@ def _title(sheet, title: str, subtitle: str, width: int) -> int:
 def _header(sheet, row: int, headers, widths=None) -> None:
     for column, text in enumerate(headers, start=1):
         cell = sheet.cell(row=row, column=column, value=str(text))
-        cell.font, cell.fill, cell.alignment, cell.border = HEADER, HEADER_FILL, CENTRE, BOX
+        cell.font, cell.fill, cell.alignment, cell.border = _xl().HEADER, _xl().HEADER_FILL, _xl().CENTRE, _xl().BOX
     sheet.row_dimensions[row].height = 32
     if widths:
         for column, width in enumerate(widths, start=1):
-            current = sheet.column_dimensions[get_column_letter(column)].width or 0
-            sheet.column_dimensions[get_column_letter(column)].width = max(current, width)
+            current = sheet.column_dimensions[_xl().get_column_letter(column)].width or 0
+            sheet.column_dimensions[_xl().get_column_letter(column)].width = max(current, width)
 
 
 def _rate_value(rate: ind.Rate):
@@ -84,9 +118,9 @@ def _rate_value(rate: ind.Rate):
 def _put(sheet, row: int, values, *, bold=False, fill=None, formats=None) -> None:
     for column, value in enumerate(values, start=1):
         cell = put_cell(sheet, row, column, value)
-        cell.font = BOLD if bold else BODY
-        cell.border = BOX
-        cell.alignment = LEFT if column == 1 else CENTRE
+        cell.font = _xl().BOLD if bold else _xl().BODY
+        cell.border = _xl().BOX
+        cell.alignment = _xl().LEFT if column == 1 else _xl().CENTRE
         if fill is not None:
             cell.fill = fill
         fmt = (formats or {}).get(column)
@@ -115,14 +149,14 @@ RATE_HEADERS = ["指标", "比率", "分子", "分母", "口径"]
 def statistics_table_xlsx(cases, period: Period, filters: ind.Filters = ind.NO_FILTERS, *, org_name: str = "", stats=None) -> bytes:
     """人民调解案件统计表 of `period` over `cases` narrowed by `filters` (see indicators for every definition)."""
     stats = stats or ind.statistics(cases, period, filters, months=12)
-    workbook = Workbook()
+    workbook = _xl().Workbook()
     sheet = workbook.active
     sheet.title = _("统计表")
     row = _title(sheet, _("人民调解案件统计表"), _scope_line(period, filters, org_name), len(TYPE_HEADERS))
     summary = stats.summary
 
     # 1. types × outcomes
-    sheet.cell(row=row, column=1, value=_("一、按纠纷类型统计")).font = SECTION
+    sheet.cell(row=row, column=1, value=_("一、按纠纷类型统计")).font = _xl().SECTION
     row += 1
     header_row = row
     _header(sheet, row, TYPE_HEADERS, [16, 9, 9, 9, 9, 11, 9, 12, 16])
@@ -131,22 +165,22 @@ def statistics_table_xlsx(cases, period: Period, filters: ind.Filters = ind.NO_F
     for figures in stats.by_type:
         _put(sheet, row, _type_row(figures.label, figures), formats=formats)
         row += 1
-    _put(sheet, row, _type_row(_("合计"), summary), bold=True, fill=TOTAL_FILL, formats=formats)
+    _put(sheet, row, _type_row(_("合计"), summary), bold=True, fill=_xl().TOTAL_FILL, formats=formats)
     row += 2
 
     # 2. sources
-    sheet.cell(row=row, column=1, value=_("二、按来源渠道统计")).font = SECTION
+    sheet.cell(row=row, column=1, value=_("二、按来源渠道统计")).font = _xl().SECTION
     row += 1
     _header(sheet, row, ["来源渠道", "新登记", "调解成功", "调解不成", "调结合计", "调解成功率"])
     row += 1
     for figures in stats.by_channel:
         _put(sheet, row, _type_row(figures.label, figures)[:6], formats={6: PERCENT})
         row += 1
-    _put(sheet, row, _type_row(_("合计"), summary)[:6], bold=True, fill=TOTAL_FILL, formats={6: PERCENT})
+    _put(sheet, row, _type_row(_("合计"), summary)[:6], bold=True, fill=_xl().TOTAL_FILL, formats={6: PERCENT})
     row += 2
 
     # 3. tiers
-    sheet.cell(row=row, column=1, value=_("三、按调处层级统计")).font = SECTION
+    sheet.cell(row=row, column=1, value=_("三、按调处层级统计")).font = _xl().SECTION
     row += 1
     _header(sheet, row, ["调处层级", "新登记", "调解成功", "调解不成", "调结合计", "调解成功率"])
     row += 1
@@ -156,7 +190,7 @@ def statistics_table_xlsx(cases, period: Period, filters: ind.Filters = ind.NO_F
     row += 1
 
     # 4. prevention and linkage
-    sheet.cell(row=row, column=1, value=_("四、排查预防与衔接")).font = SECTION
+    sheet.cell(row=row, column=1, value=_("四、排查预防与衔接")).font = _xl().SECTION
     row += 1
     _header(sheet, row, ["项目", "数量", "说明"])
     row += 1
@@ -176,7 +210,7 @@ def statistics_table_xlsx(cases, period: Period, filters: ind.Filters = ind.NO_F
     row += 1
 
     # 5. rates
-    sheet.cell(row=row, column=1, value=_("五、主要指标")).font = SECTION
+    sheet.cell(row=row, column=1, value=_("五、主要指标")).font = _xl().SECTION
     row += 1
     _header(sheet, row, RATE_HEADERS)
     row += 1
@@ -188,7 +222,7 @@ def statistics_table_xlsx(cases, period: Period, filters: ind.Filters = ind.NO_F
     ):
         _put(sheet, row, [label, _rate_value(rate), rate.numerator, rate.denominator, definition], formats={2: PERCENT})
         row += 1
-    sheet.cell(row=row + 1, column=1, value=_("注：“—”表示分母为零，无法计算比率。案件按现所在村(社区)、类型、渠道、层级统计。")).font = SUBTITLE
+    sheet.cell(row=row + 1, column=1, value=_("注：“—”表示分母为零，无法计算比率。案件按现所在村(社区)、类型、渠道、层级统计。")).font = _xl().SUBTITLE
     sheet.column_dimensions["E"].width = max(sheet.column_dimensions["E"].width or 0, 12)
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=2)
     sheet.print_title_rows = f"{header_row}:{header_row}"
@@ -236,7 +270,7 @@ def _village_sheet(workbook, stats, period, filters, org_name):
         row += 1
         _put(sheet, row, _village_row(figures.label, figures), formats=formats)
     row += 1
-    _put(sheet, row, _village_row(_("合计"), stats.summary), bold=True, fill=TOTAL_FILL, formats=formats)
+    _put(sheet, row, _village_row(_("合计"), stats.summary), bold=True, fill=_xl().TOTAL_FILL, formats=formats)
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=2)
     sheet.print_title_rows = f"{header_row}:{header_row}"
     _page_setup(sheet, landscape=True)
@@ -331,7 +365,7 @@ def dispute_ledger_xlsx(cases, period: Period, filters: ind.Filters = ind.NO_FIL
             "case_id", "data__mediator_name"
         )
     ) if any(c.imported for c in rows) else {}
-    workbook = Workbook()
+    workbook = _xl().Workbook()
     sheet = workbook.active
     sheet.title = _("台账")
     headers = [h for h, _w in LEDGER_HEADERS]
@@ -371,14 +405,14 @@ def dispute_ledger_xlsx(cases, period: Period, filters: ind.Filters = ind.NO_FIL
         ]
         for column, value in enumerate(values, start=1):
             cell = put_cell(sheet, row, column, value)
-            cell.font, cell.border = BODY, BOX
-            cell.alignment = CENTRE if column in (1, 3, 13, 14, 17, 19, 20, 21, 22, 23) else LEFT
+            cell.font, cell.border = _xl().BODY, _xl().BOX
+            cell.alignment = _xl().CENTRE if column in (1, 3, 13, 14, 17, 19, 20, 21, 22, 23) else _xl().LEFT
             if isinstance(value, date):
                 cell.number_format = "yyyy-mm-dd"
     if not rows:
-        sheet.cell(row=row + 1, column=1, value=_("本期无登记的矛盾纠纷。")).font = SUBTITLE
+        sheet.cell(row=row + 1, column=1, value=_("本期无登记的矛盾纠纷。")).font = _xl().SUBTITLE
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=3)
-    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(headers))}{max(row, header_row)}"
+    sheet.auto_filter.ref = f"A{header_row}:{_xl().get_column_letter(len(headers))}{max(row, header_row)}"
     sheet.print_title_rows = f"{header_row}:{header_row}"
     _page_setup(sheet, landscape=True)
     return _bytes(workbook)
@@ -389,7 +423,7 @@ def dispute_ledger_xlsx(cases, period: Period, filters: ind.Filters = ind.NO_FIL
 
 def ledger_template_xlsx() -> bytes:
     """The template for importing historical ledgers: the columns, a note row and one example."""
-    workbook = Workbook()
+    workbook = _xl().Workbook()
     sheet = workbook.active
     sheet.title = _("历史台账")
     row = _title(
@@ -402,7 +436,7 @@ def ledger_template_xlsx() -> bytes:
     _header(sheet, row, headers, [c.width for c in LEDGER_COLUMNS])
     for column, spec in enumerate(LEDGER_COLUMNS, start=1):
         if spec.help:
-            sheet.cell(row=row, column=column).comment = Comment(spec.help, "解纷")
+            sheet.cell(row=row, column=column).comment = _xl().Comment(spec.help, "解纷")
     example = {
         "original_number": "示例-2024-001",
         "registered_on": date(2024, 5, 6),
@@ -423,7 +457,7 @@ def ledger_template_xlsx() -> bytes:
     }
     for column, spec in enumerate(LEDGER_COLUMNS, start=1):
         cell = sheet.cell(row=row + 1, column=column, value=example.get(spec.field, ""))
-        cell.font, cell.border = BODY, BOX
+        cell.font, cell.border = _xl().BODY, _xl().BOX
         if isinstance(cell.value, date):
             cell.number_format = "yyyy-mm-dd"
     sheet.freeze_panes = sheet.cell(row=row + 1, column=1)
