@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything the project needs on a fresh machine: the virtualenv from the lock files
-# and, for the given purpose, the Debian packages (CJK fonts, Chromium for browser tests).
+# and, for the given purpose, the Debian packages (CJK fonts and HarfBuzz's subsetter for PDFs,
+# Chromium for browser tests).
 # Usage: scripts/setup.sh run|test
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-packages=(fonts-noto-cjk)
+# HarfBuzz's subsetter lets WeasyPrint embed only the glyphs a PDF uses; without it WeasyPrint
+# falls back to fontTools, which spends seconds per CJK face on every PDF.
+packages=(fonts-noto-cjk libharfbuzz-subset0)
 [ "$purpose" = "test" ] && packages+=(chromium)
 missing=()
 for package in "${packages[@]}"; do
