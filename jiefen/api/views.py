@@ -25,7 +25,6 @@ from jiefen.cases.models import Case, CaseState, Channel, RiskGrade, Tier
 from jiefen.common.errors import DomainError, PermissionDenied
 from jiefen.documents.builders import case_documents, document_build, personal_data_masked
 from jiefen.documents.dossier import dossier_pdf
-from jiefen.documents.render_docx import render_docx
 from jiefen.documents.render_pdf import render_pdf
 from jiefen.documents.views import CONTENT_TYPES, may_download
 from jiefen.mediation.models import Agreement, Session
@@ -475,6 +474,8 @@ class CaseDocumentView(ApiView):
         ref = _serializer_check(s.DocumentParamsSerializer, request.query_params)["ref"]
         with personal_data_masked(not may_reveal_personal_data(request.user)):
             document = document_build(case, kind, ref)
+        from jiefen.documents.render_docx import render_docx  # python-docx is loaded only by the processes that render
+
         content = render_pdf(document) if fmt == "pdf" else render_docx(document)
         _record_access(request, case, AccessKind.DOCUMENT, f"{kind}.{fmt}")
         return _file(content, f"{document.filename}.{fmt}", fmt)

@@ -27,7 +27,6 @@ from .access import (
     in_subdistricts,
     incidents_visible_to,
 )
-from .exports import cards_workbook
 from .forms import AppealForm, DecideForm, QueueFilterForm, RecordForm, ReviewForm, VoidForm
 from .models import AppealStatus, IncidentStatus
 
@@ -359,6 +358,8 @@ def card_export(request):
     if not _cards_allowed(request):
         return forbidden(request, _("三色牌总览供综治中心和领导查阅；责任单位请在本单位页面查看。"))
     year = _year(request)
+    from .exports import cards_workbook  # openpyxl is loaded only by the processes that export
+
     content = cards_workbook(selectors.cards_overview(request.user, year=year), year=year)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="cards-{year}.xlsx"'

@@ -25,7 +25,6 @@ from jiefen.organisation.selectors import user_scope
 from .builders import document_build, personal_data_masked
 from .dossier import dossier_pdf
 from .errors import DocumentUnavailable, FontsMissing
-from .render_docx import render_docx
 from .render_pdf import render_pdf
 
 CONTENT_TYPES = {
@@ -65,6 +64,8 @@ def document_download(request, pk, kind, fmt, ref=0):
     try:
         with personal_data_masked(not may_reveal_personal_data(request.user)):
             document = document_build(case, kind, ref)
+        from .render_docx import render_docx  # python-docx is loaded only by the processes that render
+
         content = render_pdf(document) if fmt == "pdf" else render_docx(document)
     except DocumentUnavailable as exc:
         return _refused(request, exc.message, 404, case)
