@@ -58,7 +58,8 @@ _SHAPE = repr(
 )
 FORMAT = f"{VERSION}:{hashlib.sha256(_SHAPE.encode()).hexdigest()[:16]}"
 
-# The charts of both pages, drawn once per snapshot: name -> (chart, the figures it shows).
+# The charts of both pages: name -> (chart, the figures it shows). A page view draws those of
+# its page missing from the snapshot (and stores them); a background refresh draws them all.
 CHARTS = {
     "rates": (charts.rates, lambda stats: stats.summary),
     "trend": (charts.monthly_trend, lambda stats: stats.trend),
@@ -66,6 +67,10 @@ CHARTS = {
     "villages": (charts.village_volumes, lambda stats: stats.by_village),
     "channels": (charts.channel_distribution, lambda stats: stats.by_channel),
     "tiers": (charts.tier_distribution, lambda stats: stats.by_tier),
+}
+PAGE_CHARTS = {
+    "dashboard": ("rates", "trend", "types", "villages"),
+    "statistics": ("channels", "tiers"),
 }
 
 
@@ -148,6 +153,24 @@ class View:
     def of(cls, user, period, filters) -> "View":
         return cls(ScopeHolder.of(user), period, filters, get_language() or settings.LANGUAGE_CODE)
 
+    def as_args(self) -> dict:
+        """The view as JSON, for a task."""
+        return {
+            "holder": self.holder.as_args(),
+            "period": self.period.code,
+            "filters": {f.name: list(getattr(self.filters, f.name)) for f in fields(ind.Filters)},
+            "language": self.language,
+        }
+
+    @classmethod
+    def from_args(cls, args: dict) -> "View":
+        return cls(
+            ScopeHolder.from_args(args["holder"]),
+            parse_period(args["period"]),
+            ind.Filters(**{name: tuple(value) for name, value in args["filters"].items()}),
+            args["language"],
+        )
+
     @property
     def whole_subdistrict(self) -> bool:
         return sees_whole_subdistrict(self.holder)
@@ -160,11 +183,15 @@ class View:
         parts = (FORMAT, _scope_sql(self.holder), self.whole_subdistrict, self.period, self.filters, MONTHS, self.language)
         return hashlib.sha256(repr(parts).encode()).hexdigest()
 
-    def compute(self) -> SnapshotData:
+    def compute(self, chart_names=tuple(CHARTS)) -> SnapshotData:
         with translation.override(self.language):
             stats = ind.statistics(self.cases(), self.period, self.filters, months=MONTHS, all_villages=self.whole_subdistrict)
-            drawn = {name: str(charts.to_svg(chart(data(stats)))) for name, (chart, data) in CHARTS.items()}
-        return SnapshotData(stats, drawn)
+        return SnapshotData(stats, self.draw(stats, chart_names))
+
+    def draw(self, stats, chart_names) -> dict:
+        # svg_cached: a refresh whose figures did not change does not draw them again.
+        with translation.override(self.language):
+            return {name: str(charts.svg_cached(CHARTS[name][0], CHARTS[name][1](stats))) for name in chart_names}
 
 
 def _scope_sql(holder: ScopeHolder) -> tuple[str, tuple]:
@@ -191,8 +218,12 @@ def _load(row) -> SnapshotData | None:
         return None
 
 
+def _dump(data: SnapshotData) -> bytes:
+    return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def _store(key: str, data: SnapshotData, computed_at: datetime) -> None:
-    payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+    payload = _dump(data)
     StatisticsSnapshot.objects.bulk_create(
         [StatisticsSnapshot(key=key, computed_at=computed_at, refresh_claimed_at=None, payload=payload)],
         update_conflicts=True,
@@ -201,11 +232,11 @@ def _store(key: str, data: SnapshotData, computed_at: datetime) -> None:
     )
 
 
-def snapshot_compute(view: View, key: str | None = None) -> Snapshot:
-    """Compute the figures of `view` now and store them."""
+def snapshot_compute(view: View, key: str | None = None, chart_names=tuple(CHARTS)) -> Snapshot:
+    """Compute the figures of `view` now, with the charts named, and store them."""
     key = key or view.key
     computed_at = timezone.now()
-    data = view.compute()
+    data = view.compute(chart_names)
     _store(key, data, computed_at)
     return Snapshot(key, data.stats, data.charts, computed_at, stale=False)
 
@@ -220,48 +251,38 @@ def _claim(key: str, now: datetime, *, computed_before: datetime) -> bool:
     return claimed == 1
 
 
-def snapshot_get(view: View) -> Snapshot:
-    """The figures of `view` to show now: the stored snapshot (a stale one starts one
+def snapshot_get(view: View, page: str) -> Snapshot:
+    """The figures of `view` to show on `page` now: the stored snapshot (a stale one starts one
     background refresh), or computed now when there is none."""
     key = view.key
     row = StatisticsSnapshot.objects.filter(key=key).values("key", "computed_at", "payload").first()
     data = _load(row) if row else None
     if data is None:
-        return snapshot_compute(view, key)
+        return snapshot_compute(view, key, PAGE_CHARTS[page])
+    missing = [name for name in PAGE_CHARTS[page] if name not in data.charts]
+    if missing:
+        data.charts.update(view.draw(data.stats, missing))
+        # Only onto the version they were drawn from: a refresh stored meanwhile wins.
+        StatisticsSnapshot.objects.filter(key=key, computed_at=row["computed_at"]).update(
+            payload=_dump(data)
+        )
     now = timezone.now()
     stale = row["computed_at"] < now - max_age()
     if stale and _claim(key, now, computed_before=now - max_age()):
         from .tasks import statistics_snapshot_refresh_task
 
-        statistics_snapshot_refresh_task.enqueue(
-            view.holder.as_args(), view.period.code, _filters_args(view.filters), view.language
-        )
+        statistics_snapshot_refresh_task.enqueue(key, view.as_args())
     return Snapshot(key, data.stats, data.charts, row["computed_at"], stale=stale)
 
 
-def snapshot_refresh(view: View) -> Snapshot | None:
+def snapshot_refresh(view: View, page: str) -> Snapshot | None:
     """Recompute the figures of `view` now (the refresh button); None when they were computed
     less than STATISTICS_REFRESH_INTERVAL ago or are being recomputed."""
     key = view.key
     now = timezone.now()
     if StatisticsSnapshot.objects.filter(key=key).exists() and not _claim(key, now, computed_before=now - refresh_interval()):
         return None
-    return snapshot_compute(view, key)
-
-
-def _filters_args(filters: ind.Filters) -> dict:
-    return {f.name: list(getattr(filters, f.name)) for f in fields(ind.Filters)}
-
-
-def snapshot_refresh_in_background(holder: dict, period_code: str, filters: dict, language: str) -> None:
-    """The background refresh of one stale snapshot, from the task's JSON arguments."""
-    view = View(
-        ScopeHolder.from_args(holder),
-        parse_period(period_code),
-        ind.Filters(**{name: tuple(value) for name, value in filters.items()}),
-        language,
-    )
-    snapshot_compute(view)
+    return snapshot_compute(view, key, PAGE_CHARTS[page])
 
 
 def subdistrict_default_views(today=None) -> list[View]:

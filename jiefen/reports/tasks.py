@@ -10,11 +10,12 @@ def reports_produce_due_task():
 
 
 @task()
-def statistics_snapshot_refresh_task(holder: dict, period_code: str, filters: dict, language: str):
-    """Recompute one stale statistics snapshot, claimed by the reader who found it stale."""
-    from .snapshots import snapshot_refresh_in_background
+def statistics_snapshot_refresh_task(key: str, view: dict):
+    """Recompute one stale statistics snapshot (`view`: snapshots.View.as_args()), claimed by
+    the reader who found it stale; stored under the claimed key, which releases the claim."""
+    from .snapshots import View, snapshot_compute
 
-    snapshot_refresh_in_background(holder, period_code, filters, language)
+    snapshot_compute(View.from_args(view), key)
 
 
 @task()

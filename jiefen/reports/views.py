@@ -57,7 +57,7 @@ def _query(request):
 
 def _context(request, page):
     form, period, filters = _query(request)
-    snapshot = snapshots.snapshot_get(snapshots.View.of(request.user, period, filters))
+    snapshot = snapshots.snapshot_get(snapshots.View.of(request.user, period, filters), page)
     stats = snapshot.stats
     querystring = request.GET.urlencode()
     return {
@@ -121,11 +121,11 @@ def refresh(request):
     if not may_view_statistics(request.user):
         return forbidden(request, NO_STATISTICS)
     form, period, filters = _query(request)
-    if snapshots.snapshot_refresh(snapshots.View.of(request.user, period, filters)) is None:
+    page = "statistics" if request.POST.get("page") == "statistics" else "dashboard"
+    if snapshots.snapshot_refresh(snapshots.View.of(request.user, period, filters), page) is None:
         messages.info(request, _("统计数据刚刚更新过，请稍后再试。"))
     else:
         messages.success(request, _("统计数据已重新计算。"))
-    page = "statistics" if request.POST.get("page") == "statistics" else "dashboard"
     querystring = request.GET.urlencode()
     return redirect(reverse(f"statistics:{page}") + (f"?{querystring}" if querystring else ""))
 
