@@ -255,7 +255,7 @@ def snapshot_get(view: View, page: str) -> Snapshot:
     """The figures of `view` to show on `page` now: the stored snapshot (a stale one starts one
     background refresh), or computed now when there is none."""
     key = view.key
-    row = StatisticsSnapshot.objects.filter(key=key).values("key", "computed_at", "payload").first()
+    row = StatisticsSnapshot.objects.filter(key=key).values("key", "computed_at", "refresh_claimed_at", "payload").first()
     data = _load(row) if row else None
     if data is None:
         return snapshot_compute(view, key, PAGE_CHARTS[page])
@@ -268,7 +268,10 @@ def snapshot_get(view: View, page: str) -> Snapshot:
         )
     now = timezone.now()
     stale = row["computed_at"] < now - max_age()
-    if stale and _claim(key, now, computed_before=now - max_age()):
+    # Whether someone is on it is read first: the claim is a write, which on SQLite waits for
+    # the database's one writer.
+    claimed = row["refresh_claimed_at"] is not None and row["refresh_claimed_at"] >= now - CLAIM_TIMEOUT
+    if stale and not claimed and _claim(key, now, computed_before=now - max_age()):
         from .tasks import statistics_snapshot_refresh_task
 
         statistics_snapshot_refresh_task.enqueue(key, view.as_args())
