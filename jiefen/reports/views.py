@@ -14,6 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,6 +28,7 @@ from . import snapshots, spreadsheets
 from .access import may_import_ledgers, may_view_statistics, sees_whole_subdistrict, statistics_cases
 from .forms import LedgerUploadForm, StatisticsFilterForm
 from .ledger_import import LEDGER_COLUMNS, ledger_import
+from .periods import MONTH, period_containing
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -48,7 +51,15 @@ FRAGMENT_TIMEOUT = 600
 
 
 def _query(request):
-    """The filter form, the period and the filters (the default period when the form is wrong)."""
+    """The filter form, the period and the filters (the default period when the form is wrong).
+
+    Without a query string (a leader opening the dashboard) there is nothing to validate, and
+    the form is only needed to draw the filters, which are usually served already rendered: it
+    is built only if drawn."""
+    if not request.GET:
+        user = request.user
+        form = SimpleLazyObject(lambda: StatisticsFilterForm(None, user=user))
+        return form, period_containing(MONTH, timezone.localdate()), ind.NO_FILTERS
     form = StatisticsFilterForm(request.GET or None, user=request.user)
     if form.is_bound and form.is_valid():
         return form, form.cleaned_data["period"], form.filters()
@@ -74,7 +85,7 @@ def _context(request, page):
         # drawn from a snapshot are kept rendered (in the default cache) under it — rendering
         # them costs more than everything else in the request. The day is in it for the
         # period picker.
-        "fragment": f"{snapshot.key}:{snapshot.computed_at.timestamp()}:{form.today}",
+        "fragment": f"{snapshot.key}:{snapshot.computed_at.timestamp()}:{timezone.localdate()}",
         "fragment_timeout": FRAGMENT_TIMEOUT,
         "page": page,
         "whole_subdistrict": sees_whole_subdistrict(request.user),
