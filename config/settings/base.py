@@ -291,3 +291,9 @@ AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY", "")
 # in the sender's format. 2.5 MB of form fields (files are limited by JIEFEN_MAX_UPLOAD_BYTES).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 MIDDLEWARE.insert(MIDDLEWARE.index("jiefen.web.security.IdleSessionMiddleware") + 1, "jiefen.common.middleware.BadInputMiddleware")
+
+# The dashboard and the statistics tables show figures computed at most this many seconds ago
+# (older ones are shown while a worker recomputes them); their button recomputes one set of
+# figures at most once per STATISTICS_REFRESH_INTERVAL seconds. See jiefen/reports/snapshots.py.
+STATISTICS_MAX_AGE = int(os.environ.get("STATISTICS_MAX_AGE", "300"))
+STATISTICS_REFRESH_INTERVAL = int(os.environ.get("STATISTICS_REFRESH_INTERVAL", "60"))

@@ -125,3 +125,27 @@ class Report(models.Model):
     def files(self) -> list[tuple[str, str]]:
         """(format, SHA-256) of the stored files, PDF first."""
         return [(fmt, self.sha256_of(fmt)) for fmt in self.formats]
+
+
+class StatisticsSnapshot(models.Model):
+    """The statistics of one view (visibility scope, period, filters, language) as computed at
+    `computed_at`, with their charts: what the dashboard and the statistics tables show, so a
+    page view reads one row instead of aggregating every case in the scope (see snapshots.py).
+
+    `key` digests everything the figures depend on; `payload` is the pickled
+    snapshots.SnapshotData, written only by this application (like Django's database cache)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    computed_at = models.DateTimeField()
+    # Set by whoever takes on recomputing the row (a background refresh, the refresh button),
+    # so concurrent readers of a stale row do not all start one.
+    refresh_claimed_at = models.DateTimeField(null=True, blank=True)
+    payload = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("统计快照")
+        verbose_name_plural = _("统计快照")
+        indexes = [models.Index(fields=["computed_at"], name="reports_snapshot_computed")]
+
+    def __str__(self):
+        return f"{self.key[:12]} @ {self.computed_at:%Y-%m-%d %H:%M:%S}"

@@ -2,27 +2,33 @@
 
 Every figure on these pages comes from jiefen.reports.indicators over the cases the user may
 see (access.statistics_cases), and every chart from jiefen.reports.charts — the same calls the
-written reports make.
+written reports make. The two pages show a snapshot of them computed at most a few minutes
+ago (snapshots.py), with the time it was computed and a button to recompute it; the downloads
+compute afresh.
 """
 
 from urllib.parse import quote
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiefen.organisation.selectors import user_scope
 from jiefen.web.responses import forbidden
 
-from . import charts
 from . import indicators as ind
-from . import spreadsheets
+from . import snapshots, spreadsheets
 from .access import may_import_ledgers, may_view_statistics, sees_whole_subdistrict, statistics_cases
 from .forms import LedgerUploadForm, StatisticsFilterForm
 from .ledger_import import LEDGER_COLUMNS, ledger_import
+from .periods import MONTH, period_containing
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -40,19 +46,30 @@ def _org_name(user) -> str:
     return ""
 
 
+# Long enough to serve every reader of a snapshot; a refreshed snapshot has a new fragment key.
+FRAGMENT_TIMEOUT = 600
+
+
 def _query(request):
-    """The filter form, the period and the filters (the default period when the form is wrong)."""
+    """The filter form, the period and the filters (the default period when the form is wrong).
+
+    Without a query string (a leader opening the dashboard) there is nothing to validate, and
+    the form is only needed to draw the filters, which are usually served already rendered: it
+    is built only if drawn."""
+    if not request.GET:
+        user = request.user
+        form = SimpleLazyObject(lambda: StatisticsFilterForm(None, user=user))
+        return form, period_containing(MONTH, timezone.localdate()), ind.NO_FILTERS
     form = StatisticsFilterForm(request.GET or None, user=request.user)
     if form.is_bound and form.is_valid():
         return form, form.cleaned_data["period"], form.filters()
     return form, form.default_period(), ind.NO_FILTERS
 
 
-def _context(request, *, months=12):
+def _context(request, page):
     form, period, filters = _query(request)
-    cases = statistics_cases(request.user)
-    whole = sees_whole_subdistrict(request.user)
-    stats = ind.statistics(cases, period, filters, months=months, all_villages=whole)
+    snapshot = snapshots.snapshot_get(snapshots.View.of(request.user, period, filters), page)
+    stats = snapshot.stats
     querystring = request.GET.urlencode()
     return {
         "form": form,
@@ -61,7 +78,17 @@ def _context(request, *, months=12):
         "filter_parts": filters.describe(),
         "stats": stats,
         "summary": stats.summary,
-        "whole_subdistrict": whole,
+        "charts": snapshot.charts,
+        "computed_at": snapshot.computed_at,
+        "stale": snapshot.stale,
+        # What the rendered figures depend on besides the query string: the parts of the pages
+        # drawn from a snapshot are kept rendered (in the default cache) under it — rendering
+        # them costs more than everything else in the request. The day is in it for the
+        # period picker.
+        "fragment": f"{snapshot.key}:{snapshot.computed_at.timestamp()}:{timezone.localdate()}",
+        "fragment_timeout": FRAGMENT_TIMEOUT,
+        "page": page,
+        "whole_subdistrict": sees_whole_subdistrict(request.user),
         "may_import": may_import_ledgers(request.user),
         "querystring": querystring,
         "previous_code": period.previous().code,
@@ -77,15 +104,7 @@ def _context(request, *, months=12):
 def dashboard(request):
     if not may_view_statistics(request.user):
         return forbidden(request, NO_STATISTICS)
-    context = _context(request)
-    stats = context["stats"]
-    context["charts"] = {
-        "rates": charts.svg_cached(charts.rates, stats.summary),
-        "trend": charts.svg_cached(charts.monthly_trend, stats.trend),
-        "types": charts.svg_cached(charts.type_distribution, stats.by_type),
-        "villages": charts.svg_cached(charts.village_volumes, stats.by_village),
-    }
-    return render(request, "reports/dashboard.html", context)
+    return render(request, "reports/dashboard.html", _context(request, "dashboard"))
 
 
 @login_required
@@ -93,7 +112,7 @@ def dashboard(request):
 def statistics_tables(request):
     if not may_view_statistics(request.user):
         return forbidden(request, NO_STATISTICS)
-    context = _context(request)
+    context = _context(request, "statistics")
     stats = context["stats"]
     context["tables"] = [
         ("village", _("按村(社区)"), stats.by_village, ind.GROUP_LABELS["village"]),
@@ -102,11 +121,24 @@ def statistics_tables(request):
         ("tier", _("按调处层级"), stats.by_tier, ind.GROUP_LABELS["tier"]),
         ("unit", _("按承办单位"), stats.by_unit, ind.GROUP_LABELS["unit"]),
     ]
-    context["charts"] = {
-        "channels": charts.svg_cached(charts.channel_distribution, stats.by_channel),
-        "tiers": charts.svg_cached(charts.tier_distribution, stats.by_tier),
-    }
     return render(request, "reports/statistics.html", context)
+
+
+@login_required
+@require_POST
+def refresh(request):
+    """Recompute the figures of the page the button is on (its period and filters are in the
+    query string), at most once per STATISTICS_REFRESH_INTERVAL for everyone who shares them."""
+    if not may_view_statistics(request.user):
+        return forbidden(request, NO_STATISTICS)
+    form, period, filters = _query(request)
+    page = "statistics" if request.POST.get("page") == "statistics" else "dashboard"
+    if snapshots.snapshot_refresh(snapshots.View.of(request.user, period, filters), page) is None:
+        messages.info(request, _("统计数据刚刚更新过，请稍后再试。"))
+    else:
+        messages.success(request, _("统计数据已重新计算。"))
+    querystring = request.GET.urlencode()
+    return redirect(reverse(f"statistics:{page}") + (f"?{querystring}" if querystring else ""))
 
 
 def _xlsx(content: bytes, filename: str, ascii_name: str) -> HttpResponse:

@@ -51,6 +51,9 @@ DUTIES = [
     # Written reports due on the first working day after their period (weekly … annual); the
     # check is a few queries, hourly so a report is there early on its due day; idempotent.
     Duty("reports_due", timedelta(hours=1), "jiefen.reports.tasks.reports_produce_due_task"),
+    # The default dashboard of each subdistrict recomputed once older than STATISTICS_MAX_AGE,
+    # so a leader's first look is served from a snapshot (jiefen/reports/snapshots.py).
+    Duty("statistics_warm", timedelta(minutes=5), "jiefen.reports.tasks.statistics_snapshots_warm_task"),
     # Tasks left RUNNING by a worker that died go back to the queue.
     Duty("worker_recovery", timedelta(minutes=1), "jiefen.scheduler.recovery.worker_recovery_duty", inline=True),
     # Email and webhook deliveries of notifications, retried with back-off (a worker sends them:
