@@ -349,6 +349,10 @@ class Bench:
             self.results["notes"].append(f"list_deep: only {facts['list_matched']:,} cases match {facts['list_filter']}, "
                                          f"so the deep page is {facts['list_deep_rows_in']:,} rows in, not {DEEP_ROWS:,}")
 
+        log("statistics snapshots (the scheduler's statistics_warm duty) …")
+        self.results["statistics_warm"] = self.inproc("warm_statistics")
+        log(f"statistics snapshots computed in {self.results['statistics_warm']['seconds']} s")
+
         # The background worker runs beside the web server and renders reports meanwhile.
         self.inproc("clear_tasks")
         worker_log = open(VAR / "worker.log", "ab")
