@@ -205,8 +205,12 @@ class Case(models.Model):
             # the subdistrict first, so SQLite ranges over the date within a subdistrict's
             # cases instead of reading them all through the subdistrict index.
             models.Index(fields=["subdistrict", "created_at"], name="case_subdistrict_created"),
-            models.Index(fields=["subdistrict", "closed_at"], name="case_subdistrict_closed"),
-            models.Index(fields=["subdistrict", "concluded_at"], name="case_subdistrict_concluded"),
+            # State last: the closed-in-period counts read nothing but the index.
+            models.Index(fields=["subdistrict", "closed_at", "state"], name="case_subdistrict_closed"),
+            # Only imported cases are counted by their conclusion date; they are few.
+            models.Index(
+                fields=["subdistrict", "concluded_at"], condition=Q(imported=True), name="case_subdistrict_concluded"
+            ),
             models.Index(fields=["subdistrict", "performance_due"], name="case_subdistrict_perf_due"),
         ]
 
@@ -300,7 +304,8 @@ class CaseEvent(models.Model):
         indexes = [
             models.Index(fields=["case", "id"], name="event_case_id"),
             # Agreements and terminations of a period, for the statistics.
-            models.Index(fields=["action", "at"], name="event_action_at"),
+            # Kind and case too, so the statistics count a period's outcomes from the index alone.
+            models.Index(fields=["action", "at", "kind", "case"], name="event_action_at"),
         ]
 
     def __str__(self):

@@ -77,7 +77,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Callable
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Case as CaseWhen
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -737,7 +738,7 @@ class TrendPoint:
 
 def monthly_trend(cases: QuerySet, period, months: int = 12, filters: Filters = NO_FILTERS) -> list[TrendPoint]:
     """New, concluded and closed cases per calendar month, `months` months ending with the
-    month that holds the period's end. Four queries, one conditional count per month each."""
+    month that holds the period's end. Four queries, each grouped by month."""
     if months < 1:
         return []
     period = _as_period(period) if not isinstance(period, date) else make_period(period, period)
@@ -746,34 +747,45 @@ def monthly_trend(cases: QuerySet, period, months: int = 12, filters: Filters = 
     bounds = [span.bounds() for span in spans]
     first, last = bounds[0][0], bounds[-1][1]
 
-    def per_month(column, extra=None):
-        aggregates = {}
-        for index, (start, end) in enumerate(bounds):
-            condition = Q(**{f"{column}__gte": start, f"{column}__lt": end})
-            if extra is not None:
-                for name, q in extra.items():
-                    aggregates[f"{name}_{index}"] = Count("id", filter=condition & q)
-            else:
-                aggregates[f"n_{index}"] = Count("id", filter=condition)
-        return aggregates
+    # One GROUP BY per source over a month number worked out in SQL (the first month whose end
+    # lies after the date): at a million cases a year of rows is read once, where a conditional
+    # count per month evaluated every month's condition on every row.
+    month_of = {
+        column: CaseWhen(
+            *[When(**{f"{column}__lt": end}, then=Value(index)) for index, (_start, end) in enumerate(bounds)],
+            output_field=IntegerField(),
+        )
+        for column in ("created_at", "at", "concluded_at", "closed_at")
+    }
 
-    new = cases.filter(created_at__gte=first, created_at__lt=last).aggregate(**per_month("created_at"))
-    events = CaseEvent.objects.filter(
-        _in_scope(cases, "case_id"), kind=EventKind.TRANSITION, action__in=[AGREE, TERMINATE], at__gte=first, at__lt=last
-    ).aggregate(**per_month("at", {"a": Q(action=AGREE), "t": Q(action=TERMINATE)}))
-    imported = cases.filter(imported=True, concluded_at__gte=first, concluded_at__lt=last).aggregate(
-        **per_month("concluded_at", {"a": ~Q(agreement_form=""), "t": Q(agreement_form="")})
+    def per_month(qs, column, *by) -> dict[tuple, int]:
+        rows = qs.order_by().annotate(trend_month=month_of[column]).values_list("trend_month", *by).annotate(n=Count("id"))
+        counts: dict[tuple, int] = {}
+        for *key, n in rows:
+            counts[tuple(key)] = counts.get(tuple(key), 0) + n
+        return counts
+
+    new = per_month(cases.filter(created_at__gte=first, created_at__lt=last), "created_at")
+    events = per_month(
+        CaseEvent.objects.filter(
+            _in_scope(cases, "case_id"), kind=EventKind.TRANSITION, action__in=[AGREE, TERMINATE], at__gte=first, at__lt=last
+        ),
+        "at",
+        "action",
     )
-    closed = cases.filter(state=CaseState.ARCHIVED, closed_at__gte=first, closed_at__lt=last).aggregate(
-        **per_month("closed_at")
-    )
+    imported = per_month(cases.filter(imported=True, concluded_at__gte=first, concluded_at__lt=last), "concluded_at", "agreement_form")
+    closed = per_month(cases.filter(state=CaseState.ARCHIVED, closed_at__gte=first, closed_at__lt=last), "closed_at")
+
+    def imported_outcomes(index: int, agreed: bool) -> int:
+        return sum(n for (month, form), n in imported.items() if month == index and bool(form) == agreed)
+
     return [
         TrendPoint(
             period=span,
-            new_cases=new[f"n_{i}"],
-            agreements=events[f"a_{i}"] + imported[f"a_{i}"],
-            terminations=events[f"t_{i}"] + imported[f"t_{i}"],
-            closed=closed[f"n_{i}"],
+            new_cases=new.get((i,), 0),
+            agreements=events.get((i, AGREE), 0) + imported_outcomes(i, True),
+            terminations=events.get((i, TERMINATE), 0) + imported_outcomes(i, False),
+            closed=closed.get((i,), 0),
         )
         for i, span in enumerate(spans)
     ]

@@ -16,11 +16,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(fields=['subdistrict', 'closed_at'], name='case_subdistrict_closed'),
+            index=models.Index(fields=['subdistrict', 'closed_at', 'state'], name='case_subdistrict_closed'),
         ),
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(fields=['subdistrict', 'concluded_at'], name='case_subdistrict_concluded'),
+            index=models.Index(condition=models.Q(('imported', True)), fields=['subdistrict', 'concluded_at'], name='case_subdistrict_concluded'),
         ),
         migrations.AddIndex(
             model_name='case',
@@ -28,6 +28,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='caseevent',
-            index=models.Index(fields=['action', 'at'], name='event_action_at'),
+            index=models.Index(fields=['action', 'at', 'kind', 'case'], name='event_action_at'),
         ),
     ]
