@@ -214,3 +214,19 @@ def test_exports_still_compute_directly(client, leader, make_case):
     ledger = client.get(reverse("statistics:export_ledger"))
     rows = [row for row in list(load_workbook(BytesIO(ledger.content)).active.iter_rows(values_only=True))[3:] if row[0]]
     assert len(rows) == 2
+
+
+def test_a_tampered_snapshot_is_never_unpickled_but_recomputed(client, leader, make_case, caplog):
+    make_case()
+    login(client, leader)
+    first = new_cases(client.get(DASHBOARD).content.decode())
+    row = StatisticsSnapshot.objects.get()
+    payload = bytearray(row.payload)
+    payload[-1] ^= 0xFF  # one flipped byte in the pickle, the MAC left as it was
+    StatisticsSnapshot.objects.filter(pk=row.pk).update(payload=bytes(payload))
+    assert snapshots._load({"key": row.key, "payload": bytes(payload)}) is None
+    assert "fails its integrity check" in caplog.text
+
+    assert new_cases(client.get(DASHBOARD).content.decode()) == first  # recomputed, not read
+    assert bytes(StatisticsSnapshot.objects.get().payload) != bytes(payload)
+    assert snapshots._load({"key": row.key, "payload": StatisticsSnapshot.objects.get().payload}) is not None

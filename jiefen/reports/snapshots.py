@@ -33,6 +33,7 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import get_language
 
 from jiefen.organisation.selectors import UserScope
@@ -210,16 +211,33 @@ def _compiled_scope(scope: UserScope, pk) -> tuple[str, tuple]:
     return sql, tuple(map(str, params))
 
 
+# Payloads are pickles, so each carries a MAC under SECRET_KEY and is unpickled only when it
+# verifies: write access to the database alone must not become code execution in the web
+# processes. A changed SECRET_KEY makes every snapshot unreadable, i.e. recomputed.
+PAYLOAD_SALT = "jiefen.reports.snapshots.payload"
+MAC_BYTES = 32
+
+
+def _mac(body: bytes) -> bytes:
+    return salted_hmac(PAYLOAD_SALT, body, algorithm="sha256").digest()
+
+
 def _load(row) -> SnapshotData | None:
+    raw = bytes(row["payload"])
+    mac, body = raw[:MAC_BYTES], raw[MAC_BYTES:]
+    if not constant_time_compare(mac, _mac(body)):
+        logger.warning("statistics snapshot %s fails its integrity check; recomputing", row["key"])
+        return None
     try:
-        return pickle.loads(bytes(row["payload"]))
+        return pickle.loads(body)
     except Exception:  # noqa: BLE001 - an unreadable row is recomputed, never shown
         logger.warning("unreadable statistics snapshot %s", row["key"], exc_info=True)
         return None
 
 
 def _dump(data: SnapshotData) -> bytes:
-    return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+    body = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+    return _mac(body) + body
 
 
 def _store(key: str, data: SnapshotData, computed_at: datetime) -> None:
