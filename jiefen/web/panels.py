@@ -1,8 +1,14 @@
 """Sections other apps add to the case page (mediation, documents …) without the web app
-knowing them: each registers a template and a function giving that template its context."""
+knowing them: each registers a template and a function giving that template its context.
+
+Several panels read the same rows (records, agreements, the lifecycle events …). A panel names
+the relations it reads in `prefetch`; the page loads all of them onto the case once, before any
+panel runs, so each panel reads `case.<relation>.all()` from memory instead of querying."""
 
 from dataclasses import dataclass
 from typing import Callable
+
+from django.db.models import Prefetch, prefetch_related_objects
 
 
 @dataclass(frozen=True)
@@ -11,6 +17,9 @@ class CasePanel:
     template: str
     context: Callable  # (request, case) -> dict, or None to hide the panel
     order: int = 100
+    # () -> lookups (names or Prefetch objects) to load onto the case for this panel; a
+    # callable because a Prefetch's queryset must be fresh for every request.
+    prefetch: Callable | None = None
 
 
 CASE_PANELS: dict[str, CasePanel] = {}
@@ -20,7 +29,18 @@ def register_case_panel(panel: CasePanel) -> None:
     CASE_PANELS[panel.key] = panel
 
 
+def case_page_load(case) -> None:
+    """Load every relation the panels read onto `case`, each once whichever panels share it."""
+    lookups = {}
+    for panel in CASE_PANELS.values():
+        for lookup in panel.prefetch() if panel.prefetch else ():
+            key = lookup.prefetch_to if isinstance(lookup, Prefetch) else lookup
+            lookups.setdefault(key, lookup)
+    prefetch_related_objects([case], *lookups.values())
+
+
 def case_panels(request, case) -> list[dict]:
+    case_page_load(case)
     rendered = []
     for panel in sorted(CASE_PANELS.values(), key=lambda p: (p.order, p.key)):
         context = panel.context(request, case)
