@@ -113,6 +113,21 @@ def case_actions(user, case):
     return lifecycle + extra_actions(user, case)
 
 
+TIMELINE_LATEST = 30  # events shown on the case page until the user asks for the whole history
+
+
+def _timeline(request, case):
+    """The latest events, oldest first, and how many there are in all; every event with
+    ?timeline=all (the whole history stays on the page for reading and printing)."""
+    events = selectors.case_events(case)
+    if request.GET.get("timeline") == "all":
+        rows = timeline(events)
+        return rows, len(rows)
+    latest = list(events.order_by("-id")[: TIMELINE_LATEST + 1])
+    total = len(latest) if len(latest) <= TIMELINE_LATEST else events.count()
+    return timeline(reversed(latest[:TIMELINE_LATEST])), total
+
+
 def _detail_context(request, case, *, failed=None, error=None):
     """Everything the detail page shows; `failed` is a bound form to show with its errors."""
     user = request.user
@@ -125,11 +140,13 @@ def _detail_context(request, case, *, failed=None, error=None):
         else:
             forms.append(ActionForm(case=case, action=action))
     recurrences = selectors.cases_visible_to(user).filter(recurrence_of=case).only("id", "number", "title")
+    rows, total = _timeline(request, case)
     return {
         "case": case,
         "parties": list(case.parties.all()),
         "may_reveal": may_reveal_personal_data(user),
-        "timeline": timeline(selectors.case_events(case)),
+        "timeline": rows,
+        "timeline_total": total,
         "lifecycle_forms": [f for f in forms if f.action in TRANSITIONS],
         "extra_forms": [f for f in forms if f.action not in TRANSITIONS],
         "recurrences": list(recurrences),
