@@ -3,12 +3,14 @@ knowing them: each registers a template and a function giving that template its 
 
 Several panels read the same rows (records, agreements, the lifecycle events …). A panel names
 the relations it reads in `prefetch`; the page loads all of them onto the case once, before any
-panel runs, so each panel reads `case.<relation>.all()` from memory instead of querying."""
+panel runs, so each panel reads `case.<relation>.all()` from memory instead of querying.
+Most cases have nothing in most panels: one query first asks which relations (and which of the
+panels' own `probes`) have any row at all, and only those are fetched."""
 
 from dataclasses import dataclass
 from typing import Callable
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,9 @@ class CasePanel:
     # () -> lookups (names or Prefetch objects) to load onto the case for this panel; a
     # callable because a Prefetch's queryset must be fresh for every request.
     prefetch: Callable | None = None
+    # () -> {name: Exists(...)} on the case (OuterRef("pk")); the page evaluates them with the
+    # relations' and leaves the answers in case.page_has[name] (see has_rows).
+    probes: Callable | None = None
 
 
 CASE_PANELS: dict[str, CasePanel] = {}
@@ -29,14 +34,41 @@ def register_case_panel(panel: CasePanel) -> None:
     CASE_PANELS[panel.key] = panel
 
 
+def _probe(case, lookup: Prefetch):
+    """Whether the case has any row of the relation `lookup` fetches."""
+    relation = case._meta.get_field(lookup.prefetch_through)
+    return Exists(lookup.queryset.filter(**{relation.field.name: OuterRef("pk")}))
+
+
 def case_page_load(case) -> None:
-    """Load every relation the panels read onto `case`, each once whichever panels share it."""
-    lookups = {}
+    """Load every relation the panels read onto `case`, each once whichever panels share it,
+    and none the case has no row of."""
+    from jiefen.cases.models import Case
+
+    lookups, probes = {}, {}
     for panel in CASE_PANELS.values():
         for lookup in panel.prefetch() if panel.prefetch else ():
             key = lookup.prefetch_to if isinstance(lookup, Prefetch) else lookup
             lookups.setdefault(key, lookup)
+        probes.update(panel.probes() if panel.probes else {})
+    probed = [key for key, lookup in lookups.items() if isinstance(lookup, Prefetch) and "__" not in lookup.prefetch_through]
+    probes.update({f"_prefetch_{key}": _probe(case, lookups[key]) for key in probed})
+    answers = Case.objects.filter(pk=case.pk).values(**probes).get() if probes else {}
+    for key in probed:
+        if not answers.pop(f"_prefetch_{key}"):
+            # An empty queryset runs no SQL: the relation is cached as empty.
+            lookup = lookups[key]
+            lookups[key] = Prefetch(lookup.prefetch_through, lookup.queryset.none(), to_attr=lookup.to_attr)
+    case.page_has = answers
     prefetch_related_objects([case], *lookups.values())
+
+
+def has_rows(case, name: str, query) -> bool:
+    """The page's answer to the probe `name` when it asked, else whether `query` has rows."""
+    answers = getattr(case, "page_has", None)
+    if answers is not None and name in answers:
+        return answers[name]
+    return query.exists()
 
 
 def case_panels(request, case) -> list[dict]:
