@@ -13,15 +13,15 @@ def case_panel_probes():
     """Two unscoped existence checks, asked with the case page's others: most cases come from
     elsewhere, and the page should not pay for the user's register scope to learn that."""
     return {
-        "discovery_reception": Exists(ReceptionVisit.objects.filter(case=OuterRef("pk"))),
-        "discovery_field": Exists(FieldVisit.objects.filter(Q(opened_cases=OuterRef("pk")) | Q(carried_cases=OuterRef("pk")))),
+        "has_reception_visits": Exists(ReceptionVisit.objects.filter(case=OuterRef("pk"))),
+        "has_field_visits": Exists(FieldVisit.objects.filter(Q(opened_cases=OuterRef("pk")) | Q(carried_cases=OuterRef("pk")))),
     }
 
 
 def case_panel_context(request, case):
-    has_visit = has_rows(case, "discovery_reception", ReceptionVisit.objects.filter(case=case))
+    has_visit = has_rows(case, "has_reception_visits", ReceptionVisit.objects.filter(case=case))
     field_condition = Q(opened_cases=case) | Q(carried_cases=case)
-    has_field = has_rows(case, "discovery_field", FieldVisit.objects.filter(field_condition))
+    has_field = has_rows(case, "has_field_visits", FieldVisit.objects.filter(field_condition))
     if not (has_visit or has_field):
         return None
     visits = (

@@ -12,8 +12,8 @@ from .models import Deliberation, SupervisionTask
 def case_panel_probes():
     """Asked by the case page with its other questions: most cases have neither."""
     return {
-        "meetings_deliberations": Exists(Deliberation.objects.filter(cases=OuterRef("pk"))),
-        "meetings_tasks": Exists(SupervisionTask.objects.filter(cases=OuterRef("pk"))),
+        "has_deliberations": Exists(Deliberation.objects.filter(cases=OuterRef("pk"))),
+        "has_supervision_tasks": Exists(SupervisionTask.objects.filter(cases=OuterRef("pk"))),
     }
 
 
@@ -23,10 +23,10 @@ def case_panel_context(request, case):
     tasks = SupervisionTask.objects.filter(cases=case)
     deliberations = (
         list(deliberations.select_related("compound").order_by("-scheduled_on", "-id"))
-        if has_rows(case, "meetings_deliberations", deliberations)
+        if has_rows(case, "has_deliberations", deliberations)
         else []
     )
-    tasks = list(tasks.order_by("-id")) if has_rows(case, "meetings_tasks", tasks) else []
+    tasks = list(tasks.order_by("-id")) if has_rows(case, "has_supervision_tasks", tasks) else []
     if not (case.needs_sanlian or deliberations or tasks):
         return None
     compound = case.compound

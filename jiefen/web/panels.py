@@ -40,22 +40,22 @@ def _probe(case, lookup: Prefetch):
     return Exists(lookup.queryset.filter(**{relation.field.name: OuterRef("pk")}))
 
 
-def case_page_load(case) -> None:
+def case_page_load(case, probes=None) -> None:
     """Load every relation the panels read onto `case`, each once whichever panels share it,
-    and none the case has no row of."""
+    and none the case has no row of; `probes` more questions for the page itself."""
     from jiefen.cases.models import Case
 
-    lookups, probes = {}, {}
+    lookups, probes = {}, dict(probes or {})
     for panel in CASE_PANELS.values():
         for lookup in panel.prefetch() if panel.prefetch else ():
             key = lookup.prefetch_to if isinstance(lookup, Prefetch) else lookup
             lookups.setdefault(key, lookup)
         probes.update(panel.probes() if panel.probes else {})
     probed = [key for key, lookup in lookups.items() if isinstance(lookup, Prefetch) and "__" not in lookup.prefetch_through]
-    probes.update({f"_prefetch_{key}": _probe(case, lookups[key]) for key in probed})
+    probes.update({f"has_prefetch_{key}": _probe(case, lookups[key]) for key in probed})
     answers = Case.objects.filter(pk=case.pk).values(**probes).get() if probes else {}
     for key in probed:
-        if not answers.pop(f"_prefetch_{key}"):
+        if not answers.pop(f"has_prefetch_{key}"):
             # An empty queryset runs no SQL: the relation is cached as empty.
             lookup = lookups[key]
             lookups[key] = Prefetch(lookup.prefetch_through, lookup.queryset.none(), to_attr=lookup.to_attr)
@@ -71,8 +71,8 @@ def has_rows(case, name: str, query) -> bool:
     return query.exists()
 
 
-def case_panels(request, case) -> list[dict]:
-    case_page_load(case)
+def case_panels(request, case, probes=None) -> list[dict]:
+    case_page_load(case, probes)
     rendered = []
     for panel in sorted(CASE_PANELS.values(), key=lambda p: (p.order, p.key)):
         context = panel.context(request, case)
