@@ -46,11 +46,14 @@ def case_page_load(case, probes=None) -> None:
     from jiefen.cases.models import Case
 
     lookups, probes = {}, dict(probes or {})
-    for panel in CASE_PANELS.values():
-        for lookup in panel.prefetch() if panel.prefetch else ():
+    panels = CASE_PANELS.values()
+    # Several panels share one prefetch function (mediation's two): each is called once.
+    for prefetch in dict.fromkeys(panel.prefetch for panel in panels if panel.prefetch):
+        for lookup in prefetch():
             key = lookup.prefetch_to if isinstance(lookup, Prefetch) else lookup
             lookups.setdefault(key, lookup)
-        probes.update(panel.probes() if panel.probes else {})
+    for probe in dict.fromkeys(panel.probes for panel in panels if panel.probes):
+        probes.update(probe())
     probed = [key for key, lookup in lookups.items() if isinstance(lookup, Prefetch) and "__" not in lookup.prefetch_through]
     probes.update({f"has_prefetch_{key}": _probe(case, lookups[key]) for key in probed})
     answers = Case.objects.filter(pk=case.pk).values(**probes).get() if probes else {}
