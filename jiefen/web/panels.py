@@ -37,7 +37,10 @@ def register_case_panel(panel: CasePanel) -> None:
 def _probe(case, lookup: Prefetch):
     """Whether the case has any row of the relation `lookup` fetches."""
     relation = case._meta.get_field(lookup.prefetch_through)
-    return Exists(lookup.queryset.filter(**{relation.field.name: OuterRef("pk")}))
+    # A plain queryset unless the lookup filters its rows: select_related and nested prefetches
+    # only make the subquery dearer to build.
+    rows = lookup.queryset if lookup.queryset.query.where else relation.related_model._base_manager.all()
+    return Exists(rows.filter(**{relation.field.name: OuterRef("pk")}).order_by())
 
 
 def case_page_load(case, probes=None) -> None:
