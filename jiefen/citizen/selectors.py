@@ -13,6 +13,8 @@ def case_ratings_prefetch():
 
 def case_ratings(case) -> list[CaseRating]:
     """In id order; from the case page's prefetch when it made one."""
+    if "citizen_ratings" in getattr(case, "page_empty", ()):
+        return []
     if "citizen_ratings" in getattr(case, "_prefetched_objects_cache", {}):
         return list(case.citizen_ratings.all())
     return list(CaseRating.objects.filter(case=case).select_related("party").order_by("id"))

@@ -184,6 +184,8 @@ LIFECYCLE_KINDS = (EventKind.TRANSITION, EventKind.ESCALATED)
 def loaded(case: Case, name: str):
     """The rows of `case.<name>` when the case page has already loaded them (web.panels), else
     None: the dossier checklist then reads them from memory instead of querying again."""
+    if name in getattr(case, "page_empty", ()):
+        return []
     if name == "lifecycle_events":
         return getattr(case, name, None)
     return getattr(case, "_prefetched_objects_cache", {}).get(name)
@@ -353,6 +355,8 @@ DUTIES = (
 
 
 def rights_notice_refs(case):
+    if loaded(case, "rights_notice") == []:
+        return []
     if Case.rights_notice.is_cached(case):
         return [0] if getattr(case, "rights_notice", None) is not None else []
     return [0] if RightsNotice.objects.filter(case=case).exists() else []

@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from jiefen.cases.services import user_can_handle
+from jiefen.web.panels import case_rows, page_empty
 
 from .forms import FORMS
 from .models import (
@@ -55,7 +56,7 @@ def case_page_prefetch():
 
 def one_to_one(case, name):
     """The case's row of a one-to-one relation (rights notice, plan), or None."""
-    return getattr(case, name, None)
+    return None if page_empty(case, name) else getattr(case, name, None)
 
 
 def panel_may_handle(user, case):
@@ -67,7 +68,7 @@ def panel_context(request, case):
     parties = list(case.parties.all())
     notice = one_to_one(case, "rights_notice")
     acknowledged = {p.pk for p in notice.acknowledged_by.all()} if notice else set()
-    history = list(case.consents.all())
+    history = case_rows(case, "consents")
     latest = {consent.party_id: consent for consent in history}
     consents = [
         {
@@ -80,7 +81,7 @@ def panel_context(request, case):
     ]
     referrals = [
         {"referral": r, "overdue": preparation.referral_is_overdue(r, today)}
-        for r in case.referrals.all()
+        for r in case_rows(case, "referrals")
     ]
     plan = one_to_one(case, "mediation_plan") or MediationPlan(case=case, is_public=False)
     handler = panel_may_handle(request.user, case)
@@ -98,12 +99,12 @@ def panel_context(request, case):
         "notice": notice,
         "plan": plan,
         "must_be_private": preparation.must_be_private(case, plan=plan),
-        "third_parties": list(case.third_parties.all()),
-        "sessions": list(case.sessions.all()),
-        "records": list(case.records.all()),
-        "evidence": list(case.evidence.all()),
+        "third_parties": case_rows(case, "third_parties"),
+        "sessions": case_rows(case, "sessions"),
+        "records": case_rows(case, "records"),
+        "evidence": case_rows(case, "evidence"),
         "referrals": referrals,
-        "police_reports": list(case.police_reports.all()),
+        "police_reports": case_rows(case, "police_reports"),
         # What 开始调解 still needs, while it is still to come.
         "missing": (
             preparation.missing_before_mediation(case, notice=notice, latest=latest)

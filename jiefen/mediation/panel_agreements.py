@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from jiefen.cases.models import CaseState
 from jiefen.cases.services import user_can_handle
+from jiefen.web.panels import case_rows
 
 from .forms_agreements import FORMS
 from .models import ConfirmationOutcome, ItemStatus, SignerKind
@@ -43,7 +44,7 @@ def confirmation_form(request, case, confirmation):
 
 def panel_context(request, case):
     # Loaded once by the case page (mediation.panel.case_page_prefetch), in id order.
-    all_agreements = list(case.agreements.all())[::-1]
+    all_agreements = case_rows(case, "agreements")[::-1]
     if case.state not in SHOWN_FROM and not all_agreements:
         return None
     today = timezone.localdate()
@@ -95,7 +96,7 @@ def panel_context(request, case):
         "case": case,
         "agreements": rows,
         "current": next((r for r in rows if r["is_current"]), None),
-        "visits": list(case.return_visits.all())[::-1],
+        "visits": case_rows(case, "return_visits")[::-1],
         "can_handle": handler,
         "draft_form": _form(request, case, "draft") if handler and case.state == CaseState.MEDIATING else None,
         "visit_form": _form(request, case, "visit") if handler and case.state in aftercare.VISIT_STATES else None,

@@ -62,6 +62,8 @@ def referrals_of_case_prefetch():
 
 def referrals_of_case(case):
     """Latest first; from the case page's prefetch when it made one."""
+    if "counselling_referrals" in getattr(case, "page_empty", ()):
+        return []
     if "counselling_referrals" in getattr(case, "_prefetched_objects_cache", {}):
         return list(case.counselling_referrals.all())
     return list(

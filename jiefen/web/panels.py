@@ -60,13 +60,21 @@ def case_page_load(case, probes=None) -> None:
     probed = [key for key, lookup in lookups.items() if isinstance(lookup, Prefetch) and "__" not in lookup.prefetch_through]
     probes.update({f"has_prefetch_{key}": _probe(case, lookups[key]) for key in probed})
     answers = Case.objects.filter(pk=case.pk).values(**probes).get() if probes else {}
-    for key in probed:
-        if not answers.pop(f"has_prefetch_{key}"):
-            # An empty queryset runs no SQL: the relation is cached as empty.
-            lookup = lookups[key]
-            lookups[key] = Prefetch(lookup.prefetch_through, lookup.queryset.none(), to_attr=lookup.to_attr)
+    # A relation without rows is not fetched at all (even an empty queryset costs its
+    # compilation): readers learn it from case_rows / page_empty.
+    case.page_empty = {key for key in probed if not answers.pop(f"has_prefetch_{key}")}
     case.page_has = answers
-    prefetch_related_objects([case], *lookups.values())
+    prefetch_related_objects([case], *(lookup for key, lookup in lookups.items() if key not in case.page_empty))
+
+
+def page_empty(case, name: str) -> bool:
+    """Whether the case page found no row of case.<name> (or of a Prefetch's to_attr)."""
+    return name in getattr(case, "page_empty", ())
+
+
+def case_rows(case, name: str) -> list:
+    """The rows of case.<name>: none when the page found none, else as loaded (or queried)."""
+    return [] if page_empty(case, name) else list(getattr(case, name).all())
 
 
 def has_rows(case, name: str, query) -> bool:
