@@ -3,7 +3,7 @@ knowing them: each registers a template and a function giving that template its 
 
 Several panels read the same rows (records, agreements, the lifecycle events …). A panel names
 the relations it reads in `prefetch`; the page loads all of them onto the case once, before any
-panel runs, so each panel reads `case.<relation>.all()` from memory instead of querying.
+panel runs, so each panel reads `case_rows(case, relation)` from memory instead of querying.
 Most cases have nothing in most panels: one query first asks which relations (and which of the
 panels' own `probes`) have any row at all, and only those are fetched."""
 
