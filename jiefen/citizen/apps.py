@@ -30,8 +30,8 @@ class CitizenConfig(AppConfig):
         from jiefen.web.display import register_note_action
         from jiefen.web.panels import CasePanel, register_case_panel
 
-        from .selectors import case_rating_panel
+        from .selectors import case_rating_panel, case_ratings_prefetch
         from .services import RATED_ACTION
 
         register_note_action(RATED_ACTION, _("当事人评价"), _rated_details)
-        register_case_panel(CasePanel(key="citizen_ratings", template="citizen/case_panel.html", context=case_rating_panel, order=150))
+        register_case_panel(CasePanel(key="citizen_ratings", template="citizen/case_panel.html", context=case_rating_panel, order=150, prefetch=case_ratings_prefetch))

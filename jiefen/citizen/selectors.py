@@ -1,13 +1,22 @@
 """Reads of the parties' ratings: one case's ratings for its page, and averages for reports."""
 
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Prefetch
 
 from jiefen.cases.models import Case
 
 from .models import CaseRating
 
 
+def case_ratings_prefetch():
+    return [Prefetch("citizen_ratings", CaseRating.objects.select_related("party").order_by("id"))]
+
+
 def case_ratings(case) -> list[CaseRating]:
+    """In id order; from the case page's prefetch when it made one."""
+    if "citizen_ratings" in getattr(case, "page_empty", ()):
+        return []
+    if "citizen_ratings" in getattr(case, "_prefetched_objects_cache", {}):
+        return list(case.citizen_ratings.all())
     return list(CaseRating.objects.filter(case=case).select_related("party").order_by("id"))
 
 

@@ -10,7 +10,7 @@ class DiscoveryConfig(AppConfig):
         from jiefen.web.panels import CasePanel, register_case_panel
 
         from .intake import register
-        from .panel import case_panel_context
+        from .panel import case_panel_context, case_panel_probes
 
         register()
-        register_case_panel(CasePanel(key="discovery", template="discovery/case_panel.html", context=case_panel_context, order=65))
+        register_case_panel(CasePanel(key="discovery", template="discovery/case_panel.html", context=case_panel_context, order=65, probes=case_panel_probes))

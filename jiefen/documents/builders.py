@@ -178,8 +178,24 @@ def committee_name(case: Case, agreement: Agreement | None = None) -> str:
     return unit.name
 
 
+LIFECYCLE_KINDS = (EventKind.TRANSITION, EventKind.ESCALATED)
+
+
+def loaded(case: Case, name: str):
+    """The rows of `case.<name>` when the case page has already loaded them (web.panels), else
+    None: the dossier checklist then reads them from memory instead of querying again."""
+    if name in getattr(case, "page_empty", ()):
+        return []
+    if name == "lifecycle_events":
+        return getattr(case, name, None)
+    return getattr(case, "_prefetched_objects_cache", {}).get(name)
+
+
 def transition_events(case: Case, action: str):
-    return list(case.events.filter(kind__in=[EventKind.TRANSITION, EventKind.ESCALATED], action=action).order_by("id"))
+    events = loaded(case, "lifecycle_events")
+    if events is not None:
+        return [event for event in events if event.action == action]
+    return list(case.events.filter(kind__in=LIFECYCLE_KINDS, action=action).order_by("id"))
 
 
 def last_transition(case: Case, action: str):
@@ -339,6 +355,10 @@ DUTIES = (
 
 
 def rights_notice_refs(case):
+    if loaded(case, "rights_notice") == []:
+        return []
+    if Case.rights_notice.is_cached(case):
+        return [0] if getattr(case, "rights_notice", None) is not None else []
     return [0] if RightsNotice.objects.filter(case=case).exists() else []
 
 
@@ -382,6 +402,9 @@ def build_rights_notice(case: Case, ref: int) -> Draft:
 
 def record_refs(kind):
     def refs(case):
+        records = loaded(case, "records")  # in the model's order, held_at then id
+        if records is not None:
+            return [record.id for record in records if record.kind == kind]
         return list(case.records.filter(kind=kind).order_by("held_at", "id").values_list("id", flat=True))
 
     return refs
@@ -448,7 +471,11 @@ def agreement_refs(form):
     (an earlier draft replaced by a new one is no document of the case)."""
 
     def refs(case):
-        rows = list(case.agreements.order_by("id").values_list("id", "form", "effective_at"))
+        agreements = loaded(case, "agreements")  # in id order
+        if agreements is not None:
+            rows = [(a.id, a.form, a.effective_at) for a in agreements]
+        else:
+            rows = list(case.agreements.order_by("id").values_list("id", "form", "effective_at"))
         latest = rows[-1][0] if rows else None
         return [pk for pk, kind, effective in rows if kind == form and (effective is not None or pk == latest)]
 
@@ -630,6 +657,9 @@ def build_termination(case: Case, ref: int) -> Draft:
 
 
 def return_visit_refs(case):
+    visits = loaded(case, "return_visits")  # in the model's order, visited_on then id
+    if visits is not None:
+        return [visit.id for visit in visits]
     return list(case.return_visits.order_by("visited_on", "id").values_list("id", flat=True))
 
 
@@ -743,6 +773,9 @@ def build_closing_report(case: Case, ref: int) -> Draft:
 
 
 def confirmation_refs(case):
+    agreements = loaded(case, "agreements")
+    if agreements is not None:
+        return sorted(c.id for c in (getattr(a, "confirmation", None) for a in agreements) if c is not None)
     return list(
         JudicialConfirmation.objects.filter(agreement__case=case).order_by("id").values_list("id", flat=True)
     )
@@ -803,6 +836,9 @@ def build_judicial_confirmation(case: Case, ref: int) -> Draft:
 
 
 def referral_refs(case):
+    referrals = loaded(case, "referrals")  # in id order
+    if referrals is not None:
+        return [referral.id for referral in referrals]
     return list(case.referrals.order_by("id").values_list("id", flat=True))
 
 

@@ -1,10 +1,15 @@
 """The 文书与卷宗 section of the case page: the dossier checklist (required items marked present
 or missing), download links for every document as DOCX and PDF, and the dossier PDF."""
 
+from django.db.models import Prefetch
 from django.urls import reverse
+
+from jiefen.cases.models import CaseEvent
+from jiefen.mediation.panel import case_page_prefetch
 
 from jiefen.web.panels import CasePanel, register_case_panel
 
+from .builders import LIFECYCLE_KINDS
 from .selectors import AS_NEEDED, REQUIRED, checklist_missing, dossier_checklist
 from .views import may_download
 
@@ -21,5 +26,13 @@ def panel_context(request, case):
     }
 
 
+def prefetch():
+    """The rows the checklist reads (builders.loaded): mediation's, and the lifecycle steps."""
+    events = CaseEvent.objects.filter(kind__in=LIFECYCLE_KINDS).order_by("id")
+    return [*case_page_prefetch(), Prefetch("events", events, to_attr="lifecycle_events")]
+
+
 def register():
-    register_case_panel(CasePanel(key="documents", template="documents/panel.html", context=panel_context, order=200))
+    register_case_panel(
+        CasePanel(key="documents", template="documents/panel.html", context=panel_context, order=200, prefetch=prefetch)
+    )

@@ -25,7 +25,7 @@ from django.urls import reverse
 from jiefen.cases.models import AgreementForm, Case, Channel
 from jiefen.mediation.models import Evidence
 
-from .builders import KINDS, case_documents, transition_events, was_rejected
+from .builders import KINDS, case_documents, loaded, transition_events, was_rejected
 
 REQUIRED = "required"
 AS_NEEDED = "as_needed"
@@ -88,6 +88,9 @@ def mediation_started(case: Case) -> bool:
 
 
 def effective_agreement_refs(case: Case, form: str) -> set:
+    agreements = loaded(case, "agreements")
+    if agreements is not None:
+        return {a.id for a in agreements if a.form == form and a.effective_at is not None}
     return set(case.agreements.filter(form=form, effective_at__isnull=False).values_list("id", flat=True))
 
 
@@ -153,7 +156,8 @@ def dossier_checklist(case: Case) -> list[ChecklistItem]:
         if form:
             items.append(item("return_visit", ["return_visit"], REQUIRED, note="达成协议的须回访"))
         items.append(item("closing_report", ["closing_report"], REQUIRED))
-    evidence_count = Evidence.objects.filter(case=case).count()
+    evidence = loaded(case, "evidence")
+    evidence_count = len(evidence) if evidence is not None else Evidence.objects.filter(case=case).count()
     items.append(
         ChecklistItem(
             key="evidence",

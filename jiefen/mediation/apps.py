@@ -11,12 +11,12 @@ class MediationConfig(AppConfig):
 
         from . import preconditions  # noqa: F401  registers the law's checks on lifecycle steps
         from . import timeline
-        from .panel import panel_context
+        from .panel import case_page_prefetch, panel_context
 
         timeline.register()
-        register_case_panel(CasePanel(key="mediation", template="mediation/panel.html", context=panel_context, order=20))
+        register_case_panel(CasePanel(key="mediation", template="mediation/panel.html", context=panel_context, order=20, prefetch=case_page_prefetch))
 
         from . import panel_agreements  # agreements, performance, judicial confirmation, return visits
 
         panel_agreements.register_timeline()
-        register_case_panel(CasePanel(key="agreements", template="mediation/agreements_panel.html", context=panel_agreements.panel_context, order=30))
+        register_case_panel(CasePanel(key="agreements", template="mediation/agreements_panel.html", context=panel_agreements.panel_context, order=30, prefetch=case_page_prefetch))

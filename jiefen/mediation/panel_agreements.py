@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy
 
 from jiefen.cases.models import CaseState
 from jiefen.cases.services import user_can_handle
+from jiefen.web.panels import case_rows
 
 from .forms_agreements import FORMS
-from .models import Agreement, ConfirmationOutcome, ItemStatus, JudicialConfirmation, ReturnVisit, SignerKind
+from .models import ConfirmationOutcome, ItemStatus, SignerKind
 from .services import aftercare, agreements
 
 SHOWN_FROM = (
@@ -42,21 +43,16 @@ def confirmation_form(request, case, confirmation):
 
 
 def panel_context(request, case):
-    all_agreements = list(
-        case.agreements.all()
-        .select_related("committee", "mediator", "created_by")
-        .prefetch_related("items__obligor", "signatures__party")
-        .order_by("-id")
-    )
+    # Loaded once by the case page (mediation.panel.case_page_prefetch), in id order.
+    all_agreements = case_rows(case, "agreements")[::-1]
     if case.state not in SHOWN_FROM and not all_agreements:
         return None
     today = timezone.localdate()
     handler = panel_may_handle(request.user, case)
-    current = agreements.current_agreement(case) if all_agreements else None
-    confirmations = {
-        c.agreement_id: c
-        for c in JudicialConfirmation.objects.filter(agreement__case=case).select_related("court").prefetch_related("applicants")
-    }
+    # The effective agreement, else the latest draft (agreements.current_agreement).
+    current = next((a for a in all_agreements if a.effective_at is not None), all_agreements[0] if all_agreements else None)
+    confirmations = {a.id: getattr(a, "confirmation", None) for a in all_agreements}
+    parties = sorted(case.parties.all(), key=lambda p: p.id)
     rows = []
     for agreement in all_agreements:
         confirmation = confirmations.get(agreement.id)
@@ -72,7 +68,7 @@ def panel_context(request, case):
             "is_current": agreement is current or (current and agreement.id == current.id),
             "items": items,
             "signatures": signatures,
-            "missing": agreements.missing_signatures(agreement) if agreement.effective_at is None else [],
+            "missing": agreements.missing_signatures(agreement, parties=parties) if agreement.effective_at is None else [],
             "window_end": agreements.confirmation_window_end(agreement),
             "confirmation": confirmation,
             "milestones": agreements.confirmation_milestones(confirmation, today) if confirmation else [],
@@ -100,7 +96,7 @@ def panel_context(request, case):
         "case": case,
         "agreements": rows,
         "current": next((r for r in rows if r["is_current"]), None),
-        "visits": list(ReturnVisit.objects.filter(case=case).select_related("party", "visited_by").order_by("-visited_on", "-id")),
+        "visits": case_rows(case, "return_visits")[::-1],
         "can_handle": handler,
         "draft_form": _form(request, case, "draft") if handler and case.state == CaseState.MEDIATING else None,
         "visit_form": _form(request, case, "visit") if handler and case.state in aftercare.VISIT_STATES else None,

@@ -9,6 +9,6 @@ class MeetingsConfig(AppConfig):
     def ready(self):
         from jiefen.web.panels import CasePanel, register_case_panel
 
-        from .panel import case_panel_context
+        from .panel import case_panel_context, case_panel_probes
 
-        register_case_panel(CasePanel(key="sanlian", template="meetings/case_panel.html", context=case_panel_context, order=60))
+        register_case_panel(CasePanel(key="sanlian", template="meetings/case_panel.html", context=case_panel_context, order=60, probes=case_panel_probes))

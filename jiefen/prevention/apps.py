@@ -10,5 +10,6 @@ class PreventionConfig(AppConfig):
         from jiefen.web.panels import CasePanel, register_case_panel
 
         from .panel import panel_context
+        from .selectors import referrals_of_case_prefetch
 
-        register_case_panel(CasePanel(key="counselling", template="prevention/case_panel.html", context=panel_context, order=70))
+        register_case_panel(CasePanel(key="counselling", template="prevention/case_panel.html", context=panel_context, order=70, prefetch=referrals_of_case_prefetch))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from jiefen.cases.selectors import case_get_for_user
+from jiefen.cases.services import user_can_handle
 from jiefen.common.errors import ConflictError, DomainError, PermissionDenied
 from jiefen.web.forms import apply_service_errors
 from jiefen.web.panels import panel_refused, refused_text
@@ -113,6 +114,16 @@ def _refused(request, case, form, message, status):
 
 def _message(form, exc):
     return str(exc.message) if isinstance(exc, DomainError) else refused_text(form, exc.messages)
+
+
+@login_required
+@require_GET
+def referral_fields(request, pk):
+    """The referral form's fields, fetched when its <details> on the case page is opened."""
+    case = case_get_for_user(request.user, pk=pk)
+    if not user_can_handle(request.user, case) or case.state == "archived":
+        raise Http404
+    return render(request, "prevention/_referral_fields.html", {"form": ReferralForm(case=case)})
 
 
 @login_required

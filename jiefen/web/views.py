@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Window, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,14 +20,14 @@ from jiefen.audit.services import case_access_record, may_reveal_personal_data
 from jiefen.cases import selectors, services
 from jiefen.cases.intake_sources import resolve_intake_source
 from jiefen.cases.lifecycle import TAKEN_BY_SERVICES, TRANSITIONS
-from jiefen.cases.models import CaseState
+from jiefen.cases.models import Case, CaseState
 from jiefen.common.errors import ConflictError, DomainError, PermissionDenied
 from jiefen.notifications import selectors as inbox
 from jiefen.notifications import services as inbox_services
 from jiefen.organisation.selectors import user_scope
 
 from .responses import forbidden
-from .panels import case_panels
+from .panels import case_panels, has_rows
 from .display import timeline
 from .forms import (
     MAX_PARTIES,
@@ -113,6 +113,21 @@ def case_actions(user, case):
     return lifecycle + extra_actions(user, case)
 
 
+TIMELINE_LATEST = 30  # events shown on the case page until the user asks for the whole history
+
+
+def _timeline(request, case):
+    """The latest events, oldest first, and how many there are in all; every event with
+    ?timeline=all (the whole history stays on the page for reading and printing)."""
+    events = selectors.case_events(case)
+    if request.GET.get("timeline") == "all":
+        rows = timeline(events)
+        return rows, len(rows)
+    # The total comes with the rows (a window over the whole history, counted before the limit).
+    latest = list(events.annotate(total=Window(Count("id"))).order_by("-id")[:TIMELINE_LATEST])
+    return timeline(reversed(latest)), latest[0].total if latest else 0
+
+
 def _detail_context(request, case, *, failed=None, error=None):
     """Everything the detail page shows; `failed` is a bound form to show with its errors."""
     user = request.user
@@ -124,16 +139,21 @@ def _detail_context(request, case, *, failed=None, error=None):
             forms.append(failed)
         else:
             forms.append(ActionForm(case=case, action=action))
+    # Asked with the panels' questions: few cases have recurred.
+    panels = case_panels(request, case, {"has_recurrences": Exists(Case.objects.filter(recurrence_of=OuterRef("pk")))})
     recurrences = selectors.cases_visible_to(user).filter(recurrence_of=case).only("id", "number", "title")
+    recurrences = list(recurrences) if has_rows(case, "has_recurrences", recurrences) else []
+    rows, total = _timeline(request, case)
     return {
         "case": case,
         "parties": list(case.parties.all()),
         "may_reveal": may_reveal_personal_data(user),
-        "timeline": timeline(selectors.case_events(case)),
+        "timeline": rows,
+        "timeline_total": total,
         "lifecycle_forms": [f for f in forms if f.action in TRANSITIONS],
         "extra_forms": [f for f in forms if f.action not in TRANSITIONS],
-        "recurrences": list(recurrences),
-        "panels": case_panels(request, case),
+        "recurrences": recurrences,
+        "panels": panels,
         "action_error": error,
         "failed_action": failed.action if failed is not None else "",
         # The form asked for by its link when the browser did not fetch its fields itself.

@@ -185,8 +185,9 @@ def effective_agreement(case) -> Agreement | None:
     return Agreement.objects.filter(case=case, effective_at__isnull=False).order_by("-id").first()
 
 
-def missing_signatures(agreement: Agreement) -> list[str]:
-    """What a written agreement still lacks before it takes effect (Art. 29), in words."""
+def missing_signatures(agreement: Agreement, *, parties=None) -> list[str]:
+    """What a written agreement still lacks before it takes effect (Art. 29), in words;
+    `parties` the case's parties in id order when already read."""
     if agreement.form != WRITTEN:
         return []
     signatures = list(agreement.signatures.all())
@@ -194,7 +195,7 @@ def missing_signatures(agreement: Agreement) -> list[str]:
     kinds = {s.signer_kind for s in signatures}
     missing = [
         _("当事人%(name)s签名、盖章或按指印") % {"name": party.name}
-        for party in Party.objects.filter(case_id=agreement.case_id).order_by("id")
+        for party in (Party.objects.filter(case_id=agreement.case_id).order_by("id") if parties is None else parties)
         if party.id not in signed_parties
     ]
     if SignerKind.MEDIATOR not in kinds:

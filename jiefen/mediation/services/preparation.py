@@ -73,22 +73,28 @@ def plan_of(case) -> MediationPlan:
     return MediationPlan.objects.filter(case=case).first() or MediationPlan(case=case, is_public=False)
 
 
-def must_be_private(case) -> str:
-    """Why this case may not be mediated in public, or "" if it may."""
+def must_be_private(case, *, plan=None) -> str:
+    """Why this case may not be mediated in public, or "" if it may; `plan` when already read."""
     kind = case.dispute_type
     if kind.is_personal_status or kind.code == "marriage_family":
         return _("%(type)s纠纷涉及个人隐私和身份关系") % {"type": kind.name}
-    plan = MediationPlan.objects.filter(case=case).first()
+    if plan is None:
+        plan = MediationPlan.objects.filter(case=case).first()
     if plan is not None and plan.private_reason:
         return _("该案件已认定“%(reason)s”") % {"reason": plan.get_private_reason_display()}
     return ""
 
 
-def missing_before_mediation(case) -> list[str]:
-    """What the law still needs on file before mediation may start, in words; [] when ready."""
+_UNREAD = object()
+
+
+def missing_before_mediation(case, *, notice=_UNREAD, latest=None) -> list[str]:
+    """What the law still needs on file before mediation may start, in words; [] when ready.
+    `notice` and `latest` (see latest_consents) when the caller has already read them."""
     parties = list(case.parties.all())
     missing = []
-    notice = rights_notice_of(case)
+    if notice is _UNREAD:
+        notice = rights_notice_of(case)
     if notice is None:
         missing.append(_("尚未向当事人送达权利义务告知书（司法部《人民调解工作若干规定》第三十条）"))
     else:
@@ -96,7 +102,8 @@ def missing_before_mediation(case) -> list[str]:
         unsigned = [p for p in parties if p.pk not in acknowledged]
         if unsigned:
             missing.append(_("以下当事人尚未签收权利义务告知书：%(names)s") % {"names": guard.party_names(unsigned)})
-    latest = latest_consents(case)
+    if latest is None:
+        latest = latest_consents(case)
     refused = [p for p in parties if p.pk in latest and latest[p.pk].decision == ConsentDecision.REFUSE]
     unasked = [p for p in parties if p.pk not in latest]
     if refused:
