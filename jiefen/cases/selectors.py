@@ -57,7 +57,8 @@ def case_get_for_user(user, *, pk=None, number=None) -> Case:
     lookup = {"pk": pk} if pk is not None else {"number": number}
     try:
         return cases_visible_to(user).select_related(
-            "dispute_type", "village", "compound", "grid", "assigned_unit", "mediator", "reported_by", "recurrence_of"
+            "dispute_type", "village", "compound", "grid", "assigned_unit", "mediator", "reported_by", "recurrence_of",
+            "escalated_from_unit",
         ).get(**lookup)
     except (Case.DoesNotExist, ValueError):
         raise Http404 from None
