@@ -211,7 +211,17 @@ class Case(models.Model):
             models.Index(
                 fields=["subdistrict", "concluded_at"], condition=Q(imported=True), name="case_subdistrict_concluded"
             ),
-            models.Index(fields=["subdistrict", "performance_due"], name="case_subdistrict_perf_due"),
+            # The agreements due by a period end are cumulative (most agreed cases ever): the
+            # index holds everything the performance counts read of them — the agreement, the
+            # closure and import that decide which need checking, the breakdown columns — so
+            # they are counted from the index without reading the case rows.
+            models.Index(
+                fields=[
+                    "subdistrict", "performance_due", "agreement_form", "closed_at", "imported",
+                    "dispute_type", "village", "channel", "tier", "assigned_unit",
+                ],
+                name="case_subdistrict_perf_due_all",
+            ),
         ]
 
     def __str__(self):
