@@ -33,11 +33,10 @@ from jiefen.reports import indicators as ind
 from jiefen.reports.access import may_view_statistics, sees_whole_subdistrict, statistics_cases
 from jiefen.reports.forms import StatisticsFilterForm
 from jiefen.web.display import timeline
-from jiefen.web.forms import ActionForm, CaseFilterForm, PartyForm
+from jiefen.web.forms import ActionForm, CaseFilterForm, CaseIntakeForm, PartyForm
 
 from . import serializers as s
 from .errors import FieldErrors, both, check_both, entry, flatten_drf, form_errors
-from .forms import ApiCaseIntakeForm
 from .messages import CHINESE
 
 NO_REGISTER = _("您没有登记矛盾纠纷的权限。")
@@ -167,7 +166,7 @@ class CaseListView(ApiView):
             raise PermissionDenied(NO_REROUTE)
 
         def validate():
-            form = ApiCaseIntakeForm(_intake_data(data), user=user)
+            form = CaseIntakeForm(_intake_data(data), user=user)
             errors = {} if form.is_valid() else form_errors(form)
             party_forms = []
             for index, party in enumerate(data["parties"]):

@@ -200,8 +200,3 @@ def open_cases_of_person(*, id_numbers=(), phones=(), names=(), address="", excl
         qs = qs.exclude(pk=exclude_pk)
     return qs.distinct().order_by("-id")
 
-
-def areas_for_intake_ids(user) -> set:
-    from jiefen.organisation.selectors import areas_for_intake
-
-    return set(areas_for_intake(user).values_list("id", flat=True))

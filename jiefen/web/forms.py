@@ -298,15 +298,21 @@ class CaseIntakeForm(forms.ModelForm):
         fields["title"].widget.attrs["placeholder"] = _("如：张某与李某排水沟纠纷")
         fields["address"].widget.attrs["placeholder"] = _("如：东村3组12号")
 
-        allowed_ids = [area.pk for area in villages]
-        if not self.is_bound and len(allowed_ids) == 1:
-            self.initial.setdefault("village", allowed_ids[0])
-        if not self.is_bound and scope.is_grid_reporter:
-            self.initial.setdefault("channel", Channel.GRID_SCREENING)
-            if len(scope.grid_ids) == 1:
-                self.initial.setdefault("grid", next(iter(scope.grid_ids)))
+        # The list of villages is read only for what a page shows (a preselected single
+        # village); a posted form (the API's, a submitted page) checks its choice against the
+        # query itself.
+        village_count = None
+        if not self.is_bound:
+            allowed_ids = list(villages.values_list("id", flat=True))
+            village_count = len(allowed_ids)
+            if village_count == 1:
+                self.initial.setdefault("village", allowed_ids[0])
+            if scope.is_grid_reporter:
+                self.initial.setdefault("channel", Channel.GRID_SCREENING)
+                if len(scope.grid_ids) == 1:
+                    self.initial.setdefault("grid", next(iter(scope.grid_ids)))
 
-        below = Area.objects.filter(village_id__in=allowed_ids).select_related("village").order_by("sort_order", "id")
+        below = Area.objects.filter(village_id__in=villages.values("id")).select_related("village").order_by("sort_order", "id")
         chosen = self.chosen_village_id()
         if chosen is not None:
             below = below.filter(village_id=chosen)
@@ -314,7 +320,9 @@ class CaseIntakeForm(forms.ModelForm):
         fields["compound"].empty_label = _("不涉及/不清楚")
         fields["grid"].queryset = below.filter(kind=AreaKind.GRID)
         fields["grid"].empty_label = _("不清楚")
-        fields["compound"].show_village = fields["grid"].show_village = chosen is None and len(allowed_ids) > 1
+        if chosen is None:
+            village_count = villages.count() if village_count is None else village_count
+        fields["compound"].show_village = fields["grid"].show_village = chosen is None and village_count > 1
 
         self.can_override_routing = bool(scope.is_superuser or scope.staff_subdistrict_ids)
         if self.can_override_routing:
@@ -325,6 +333,16 @@ class CaseIntakeForm(forms.ModelForm):
             fields["routing_unit"].queryset = units.order_by("area__sort_order", "area_id", "id")
         else:
             del fields["routing_unit"], fields["routing_reason"]
+
+    def _get_validation_exclusions(self):
+        # Each place and type field has just loaded its row from the rows this user may
+        # choose; the model's own check that the row exists would ask the database again.
+        exclude = super()._get_validation_exclusions()
+        exclude.update(
+            name for name in ("dispute_type", "village", "compound", "grid")
+            if getattr(self.cleaned_data.get(name), "pk", None) is not None
+        )
+        return exclude
 
     def chosen_village_id(self):
         raw = self.data.get("village") if self.is_bound else self.initial.get("village")
