@@ -59,15 +59,21 @@ def book(case, actor, start, end, *, mediators, room=None, place="", kind=INVEST
 
 # ---------------------------------------------------------------- rooms
 
+# (hour, minute) pairs, turned into moments inside each test: moments computed at collection
+# would fall on another day than the test's own booking when a run crosses midnight.
 OVERLAPS = {
-    "same-slot": (at(9), at(10)),
-    "starts-inside": (at(9, 30), at(10, 30)),
-    "ends-inside": (at(8, 30), at(9, 30)),
-    "encloses": (at(8), at(11)),
-    "inside": (at(9, 15), at(9, 45)),
-    "one-minute-overlap-at-end": (at(9, 59), at(11)),
-    "one-minute-overlap-at-start": (at(8), at(9, 1)),
+    "same-slot": ((9, 0), (10, 0)),
+    "starts-inside": ((9, 30), (10, 30)),
+    "ends-inside": ((8, 30), (9, 30)),
+    "encloses": ((8, 0), (11, 0)),
+    "inside": ((9, 15), (9, 45)),
+    "one-minute-overlap-at-end": ((9, 59), (11, 0)),
+    "one-minute-overlap-at-start": ((8, 0), (9, 1)),
 }
+
+
+def moments(slot):
+    return tuple(at(*hm) for hm in slot)
 
 
 @pytest.mark.parametrize("slot", OVERLAPS.values(), ids=OVERLAPS.keys())
@@ -77,7 +83,7 @@ def test_a_room_is_not_booked_twice(slot, cases, room, village_mediator, org, ce
     before = CaseEvent.objects.filter(case=second).count()
     # A different mediator (staff may call on the subdistrict's), so only the room clashes.
     with pytest.raises(DomainError) as info:
-        book(second, centre_staff, *slot, mediators=[subdistrict_mediator], room=room)
+        book(second, centre_staff, *moments(slot), mediators=[subdistrict_mediator], room=room)
     assert info.value.code == "room_double_booked"
     message = str(info.value)
     assert "矛盾调解室" in message and first.number in message and "09:00–10:00" in message
@@ -85,11 +91,11 @@ def test_a_room_is_not_booked_twice(slot, cases, room, village_mediator, org, ce
     assert CaseEvent.objects.filter(case=second).count() == before
 
 
-@pytest.mark.parametrize("slot", [(at(8), at(9)), (at(10), at(11))], ids=["just-before", "just-after"])
+@pytest.mark.parametrize("slot", [((8, 0), (9, 0)), ((10, 0), (11, 0))], ids=["just-before", "just-after"])
 def test_back_to_back_is_allowed(slot, cases, room, village_mediator):
     first, second = cases
     book(first, village_mediator, at(9), at(10), mediators=[village_mediator], room=room)
-    book(second, village_mediator, *slot, mediators=[village_mediator], room=room)
+    book(second, village_mediator, *moments(slot), mediators=[village_mediator], room=room)
     assert Session.objects.filter(room=room).count() == 2
 
 
@@ -132,7 +138,7 @@ def test_a_mediator_is_not_booked_twice(slot, cases, room, other_room, village_m
     first, second = cases
     book(first, village_mediator, at(9), at(10), mediators=[village_mediator], room=room)
     with pytest.raises(DomainError) as info:
-        book(second, village_mediator, *slot, mediators=[village_mediator], place="李四家中")
+        book(second, village_mediator, *moments(slot), mediators=[village_mediator], place="李四家中")
     assert info.value.code == "mediator_double_booked"
     assert "村调解员乙" in str(info.value) and first.number in str(info.value)
     assert Session.objects.count() == 1
