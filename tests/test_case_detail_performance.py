@@ -106,6 +106,9 @@ def test_forms_come_when_opened_and_without_javascript(client, org, dispute_type
     # the forms are there, posting to their actions, but without their fields
     assert f'action="/cases/{case.pk}/act/update_risk/"' in page and 'name="risk_grade"' not in page
     assert 'hx-trigger="toggle once"' in page and f"{url}?open=update_risk#action-update_risk" in page
+    # a closed form that uploads files still posts as multipart, and shows its title
+    evidence = page[page.index('id="action-m-evidence"') :]
+    assert evidence[: evidence.index(">")].endswith('enctype="multipart/form-data"') and "上传证据材料" in page
     # htmx fetches the fields of the one opened
     fields = client.get(reverse("web:case_action_fields", args=[case.pk, "update_risk"])).content.decode()
     assert 'name="risk_grade"' in fields and "确认" in fields

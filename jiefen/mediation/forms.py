@@ -1,6 +1,8 @@
 """Forms of the mediation panel. They parse and type-check input; the rules stay in the
 services, whose errors come back next to the fields they name."""
 
+from types import SimpleNamespace
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +62,13 @@ class PanelForm(forms.Form):
 
     def setup(self):
         pass
+
+    @classmethod
+    def closed(cls):
+        """What the case page shows of the form until it is opened: the fields, and the choices
+        they read from the database, come when it is (see web/_action_form.html)."""
+        multipart = any(field.widget.needs_multipart_form for field in cls.base_fields.values())
+        return SimpleNamespace(op=cls.op, title=cls.title, is_multipart=multipart)
 
 
 class ConsentForm(PanelForm):

@@ -88,11 +88,14 @@ def panel_context(request, case):
     failed = getattr(request, "mediation_failed", None)
     forms = {}
     if handler:
+        opened = request.GET.get("open", "")
         for op, form_class in FORMS.items():
             if failed is not None and failed.op == op:
                 forms[op] = failed
-            else:
+            elif opened == f"m-{op}":
                 forms[op] = form_class(case=case, user=request.user)
+            else:
+                forms[op] = form_class.closed()
     return {
         "consents": consents,
         "consent_history": history[::-1],

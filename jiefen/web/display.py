@@ -4,6 +4,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -200,9 +201,14 @@ def timeline(events):
         else:
             title = event.get_kind_display()
         moved = event.from_state != event.to_state
+        # Formatted here once: the template's date filter costs tens of microseconds a call and
+        # a timeline shows two per event.
+        local = timezone.localtime(event.at)
         rows.append(
             {
                 "event": event,
+                "at_iso": local.isoformat(),
+                "at_text": local.strftime("%Y-%m-%d %H:%M"),
                 "title": title,
                 "who": _who(event.actor),
                 "from_state": _label(CaseState, event.from_state) if event.from_state and moved else "",
