@@ -160,3 +160,21 @@ def test_rows_of_another_case_are_not_found(client, mediating, make_case, villag
     assert client.post(url(other, "sign", agreement.pk), {"signer": "mediator", "method": "signature"}).status_code == 404
     assert client.post(url(other, "explode")).status_code == 404
     assert client.get(reverse("agreements:scan", args=[mediating.pk, agreement.pk])).status_code == 404  # no scan yet
+
+
+def test_row_forms_come_when_opened_and_without_javascript(client, mediating, village_mediator):
+    client.force_login(village_mediator)
+    client.post(url(mediating, "draft"), draft_post(mediating))
+    agreement = Agreement.objects.get(case=mediating)
+    page = text(client.get(detail(mediating)))
+    # closed: the title and where it posts, a multipart upload kept multipart, no fields
+    scan = page[page.index(f'id="action-ag-scan-{agreement.pk}"') :]
+    assert scan[: scan.index(">")].endswith('enctype="multipart/form-data"')
+    assert f'{detail(mediating)}?open=ag-sign-{agreement.pk}#action-ag-sign-{agreement.pk}' in page
+    closed = page[page.index(f'id="action-ag-sign-{agreement.pk}"') :]
+    assert "name=" not in closed[: closed.index("</form>")].replace('name="csrfmiddlewaretoken"', "")
+    # reloaded with ?open= it is there, open, with its fields
+    page = text(client.get(detail(mediating) + f"?open=ag-sign-{agreement.pk}"))
+    assert re.search(r'<details class="action action-ag-sign"[^>]* open>', page)
+    opened = page[page.index(f'id="action-ag-sign-{agreement.pk}"') :]
+    assert "name=" in opened[: opened.index("</form>")].replace('name="csrfmiddlewaretoken"', "")

@@ -2,6 +2,8 @@
 judicial confirmation, return visits). They parse and type-check; the rules stay in the
 services, whose errors come back next to the fields they name."""
 
+from types import SimpleNamespace
+
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
@@ -65,6 +67,14 @@ class AgreementPanelForm(forms.Form):
 
     def setup(self):
         pass
+
+    @classmethod
+    def closed(cls, row=None):
+        """What the case page shows of the form until it is opened: the fields, and the choices
+        they read from the database, come when it is (see web/_action_form.html)."""
+        multipart = any(field.widget.needs_multipart_form for field in cls.base_fields.values())
+        dom_id = f"ag-{cls.op}-{row}" if row else f"ag-{cls.op}"
+        return SimpleNamespace(op=cls.op, title=cls.title, row=row, dom_id=dom_id, is_multipart=multipart)
 
     def service_field(self, key):
         """The form field a service error key names (the services' argument names)."""

@@ -27,6 +27,17 @@ def _form(request, case, op, row=None):
     return FORMS[op](case=case, user=request.user, row=row)
 
 
+def _page_form(request, case, op, row=None, build=None):
+    """A form as the case page shows it: closed (its fields come when it is opened) unless it
+    was just refused or the page was asked for it with ?open= (no JavaScript)."""
+    closed = FORMS[op].closed(row)
+    failed = getattr(request, "agreements_failed", None)
+    refused = failed is not None and failed.op == op and failed.row == row
+    if refused or request.GET.get("open") == closed.dom_id:
+        return build() if build else _form(request, case, op, row)
+    return closed
+
+
 def panel_may_handle(user, case):
     return user_can_handle(user, case) and case.state != CaseState.ARCHIVED
 
@@ -60,7 +71,7 @@ def panel_context(request, case):
         for item in agreement.items.all():
             mark = None
             if handler and agreement.effective_at and item.status != ItemStatus.PERFORMED and case.state in agreements.PERFORMANCE_STATES:
-                mark = _form(request, case, "mark", item.id)
+                mark = _page_form(request, case, "mark", item.id)
             items.append({"item": item, "mark": mark, "due_soon": item.status == ItemStatus.PENDING and item.due_date <= today})
         signatures = sorted(agreement.signatures.all(), key=lambda s: (s.signer_kind != SignerKind.PARTY, s.signed_at))
         row = {
@@ -77,19 +88,21 @@ def panel_context(request, case):
         if handler and row["is_current"]:
             drafting = agreement.effective_at is None and case.state == CaseState.MEDIATING
             if drafting and agreement.form == agreements.WRITTEN:
-                row["forms"]["sign"] = _form(request, case, "sign", agreement.id)
+                row["forms"]["sign"] = _page_form(request, case, "sign", agreement.id)
             if drafting and agreement.form == agreements.ORAL:
-                row["forms"]["register_oral"] = _form(request, case, "register_oral", agreement.id)
-            row["forms"]["scan"] = _form(request, case, "scan", agreement.id)
+                row["forms"]["register_oral"] = _page_form(request, case, "register_oral", agreement.id)
+            row["forms"]["scan"] = _page_form(request, case, "scan", agreement.id)
             if (
                 agreement.effective_at
                 and confirmation is None
                 and not case.dispute_type.is_personal_status
                 and today <= row["window_end"]
             ):
-                row["forms"]["jc_apply"] = _form(request, case, "jc_apply", agreement.id)
+                row["forms"]["jc_apply"] = _page_form(request, case, "jc_apply", agreement.id)
         if handler and confirmation is not None and confirmation.outcome == ConfirmationOutcome.PENDING:
-            row["forms"]["jc_update"] = confirmation_form(request, case, confirmation)
+            row["forms"]["jc_update"] = _page_form(
+                request, case, "jc_update", confirmation.id, build=lambda: confirmation_form(request, case, confirmation)
+            )
         rows.append(row)
     failed = getattr(request, "agreements_failed", None)
     return {
@@ -98,8 +111,8 @@ def panel_context(request, case):
         "current": next((r for r in rows if r["is_current"]), None),
         "visits": case_rows(case, "return_visits")[::-1],
         "can_handle": handler,
-        "draft_form": _form(request, case, "draft") if handler and case.state == CaseState.MEDIATING else None,
-        "visit_form": _form(request, case, "visit") if handler and case.state in aftercare.VISIT_STATES else None,
+        "draft_form": _page_form(request, case, "draft") if handler and case.state == CaseState.MEDIATING else None,
+        "visit_form": _page_form(request, case, "visit") if handler and case.state in aftercare.VISIT_STATES else None,
         "personal_status": case.dispute_type.is_personal_status,
         "failed_op": failed.op if failed is not None else "",
         "failed_row": getattr(failed, "row", None),
