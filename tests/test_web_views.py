@@ -678,3 +678,14 @@ def test_the_inbox_opens_what_a_notification_is_about(client, village_mediator):
     page = text(login(client, village_mediator).get(reverse("web:notifications")))
     assert 'href="/assessment/units/7/"' in page and "查看详情" in page
     assert reverse("notifications:settings") in page
+
+
+def test_a_field_names_its_help_and_its_error_for_screen_readers(client, centre_staff, org, dispute_type):
+    data = intake_post(org, dispute_type, routing_unit=str(org.other_village_room.pk), routing_reason="试试")
+    page = text(login(client, centre_staff).post(reverse("web:case_new"), data))
+    described = re.findall(r'aria-describedby="([^"]+)"', page)
+    assert any(name.endswith("_error") for value in described for name in value.split())
+    # every id an input points at is on the page
+    for value in described:
+        for name in value.split():
+            assert f'id="{name}"' in page, name
