@@ -244,3 +244,19 @@ def test_two_schedulers_at_once_make_each_report_exactly_once(concurrent_db, org
         ["测试综治通〔2026〕1号", "测试矛调研〔2026〕1号", "测试政法联〔2026〕1号", "测试综治会〔2026〕1号"]
     )
     assert check() == []
+
+
+@pytest.mark.parametrize("today", [date(2026, 9, 30), date(2026, 10, 1), date(2026, 10, 8), date(2026, 12, 31), date(2026, 1, 4)])
+def test_the_archive_names_each_kinds_next_report_with_one_read_of_the_calendar(org, today, django_assert_max_num_queries):
+    from jiefen.reports import periods
+    from jiefen.reports.views_archive import _next_due
+    from jiefen.reports.written.kinds import SPECS
+
+    with django_assert_max_num_queries(1):
+        rows = _next_due(today)
+    for row in rows:
+        kind = SPECS[row["kind"]].period_kind
+        # the last complete period's report while its day has not passed, else the current one's
+        last = periods.last_complete(kind, today)
+        expected = last if report_due_date(last) >= today else periods.period_containing(kind, today)
+        assert (row["period"], row["due"]) == (expected, report_due_date(expected))

@@ -26,6 +26,7 @@ from .written.services import (
     CONTENT_TYPES,
     report_download_name,
     report_due_date,
+    report_due_dates,
     report_file_path,
     report_produce,
     report_verify,
@@ -116,14 +117,16 @@ def archive(request):
 
 def _next_due(today) -> list:
     """Each kind's next automatic report: the period and the day it is due."""
+    # The last complete period's report, or the current one's once that day has passed.
+    candidates = {
+        kind: (periods.last_complete(spec.period_kind, today), periods.period_containing(spec.period_kind, today))
+        for kind, spec in SPECS.items()
+    }
+    due_on = report_due_dates(period for pair in candidates.values() for period in pair)
     rows = []
     for kind, spec in SPECS.items():
-        period = periods.last_complete(spec.period_kind, today)
-        due = report_due_date(period)
-        if due < today:
-            period = periods.period_containing(spec.period_kind, today)
-            due = report_due_date(period)
-        rows.append({"kind": kind, "name": spec.name, "period": period, "due": due})
+        period = next((p for p in candidates[kind] if due_on[p] >= today), candidates[kind][1])
+        rows.append({"kind": kind, "name": spec.name, "period": period, "due": due_on[period]})
     return rows
 
 

@@ -56,10 +56,22 @@ def add_working_days(start: date, days: int) -> date:
 
 def next_working_day(day: date) -> date:
     """`day` if it is a working day, else the first working day after it."""
-    overrides = _overrides(day, day + timedelta(days=40))
-    while not _is_workday(day, overrides):
-        day += timedelta(days=1)
-    return day
+    return next_working_days([day])[day]
+
+
+def next_working_days(days) -> dict[date, date]:
+    """next_working_day of each of `days`, reading the holiday table once."""
+    days = set(days)
+    if not days:
+        return {}
+    overrides = _overrides(min(days), max(days) + timedelta(days=40))
+    found = {}
+    for start in days:
+        day = start
+        while not _is_workday(day, overrides):
+            day += timedelta(days=1)
+        found[start] = day
+    return found
 
 
 def working_days_between(start: date, end: date) -> int:

@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from jiefen.documents.models import DocumentSequence
 from jiefen.organisation.models import Area, AreaKind
-from jiefen.workdays.services import next_working_day
+from jiefen.workdays.services import next_working_day, next_working_days
 
 from .. import periods
 from ..models import Report, ReportKind, ReportNumber, ReportStatus
@@ -68,6 +68,13 @@ def report_formats() -> tuple[str, ...]:
 def report_due_date(period: periods.Period) -> date:
     """The first working day after the period ends."""
     return next_working_day(period.end + timedelta(days=1))
+
+
+def report_due_dates(some_periods) -> dict:
+    """report_due_date of each period, reading the holiday table once."""
+    some_periods = list(some_periods)
+    days = next_working_days(period.end + timedelta(days=1) for period in some_periods)
+    return {period: days[period.end + timedelta(days=1)] for period in some_periods}
 
 
 def catch_up_days() -> int:
