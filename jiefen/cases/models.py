@@ -193,6 +193,9 @@ class Case(models.Model):
             models.Index(fields=["grid", "-id"], name="case_grid_id"),
             models.Index(fields=["reported_by", "-id"], name="case_reporter_id"),
             models.Index(fields=["assigned_unit", "state"], name="case_unit_state"),
+            # A unit's cases filtered by tier, newest first: without it a mediator of the
+            # subdistrict committee asking for another tier's cases reads all of the unit's.
+            models.Index(fields=["assigned_unit", "tier", "-id"], name="case_unit_tier_id"),
             models.Index(fields=["mediator", "state"], name="case_mediator_state"),
             models.Index(fields=["state", "due_date"], name="case_state_due"),
             models.Index(fields=["created_at"], name="case_created"),
