@@ -98,6 +98,50 @@ def test_a_stale_snapshot_is_served_and_refreshed_once_in_the_background(client,
     assert len(default_task_backend.results) == 1
 
 
+def test_figures_nobody_has_yet_are_computed_once_in_the_background_while_the_page_says_so(
+    client, leader, make_case, settings
+):
+    settings.TASKS = DUMMY_TASKS
+    settings.STATISTICS_FIRST_IN_BACKGROUND = True
+    make_case()
+    default_task_backend.clear()
+    login(client, leader)
+    for url in (DASHBOARD, TABLES, DASHBOARD):
+        response = client.get(url)
+        page = response.content.decode()
+        assert response.status_code == 200 and "正在统计" in page and '<meta http-equiv="refresh" content="3">' in page
+        assert "data-figure" not in page
+    # Three readers, one view: one task, claimed on one waiting row.
+    assert [r.task.name for r in default_task_backend.results] == ["statistics_snapshot_refresh_task"]
+    assert StatisticsSnapshot.objects.get().payload == b""
+    # The worker computes it: the page now shows the figures and starts nothing more.
+    result = default_task_backend.results[0]
+    result.task.call(*result.args)
+    page = client.get(DASHBOARD).content.decode()
+    assert new_cases(page) == 1 and "正在统计" not in page and 'http-equiv="refresh"' not in page
+    assert len([r for r in default_task_backend.results if r.args == result.args]) == 1
+
+
+def test_a_first_computation_whose_worker_died_is_claimed_again(client, leader, make_case, settings):
+    settings.TASKS = DUMMY_TASKS
+    settings.STATISTICS_FIRST_IN_BACKGROUND = True
+    make_case()
+    default_task_backend.clear()
+    login(client, leader)
+    last_month = {"period": period_containing(MONTH, timezone.localdate()).previous().code}
+    client.get(DASHBOARD, last_month)
+    client.get(DASHBOARD, last_month)
+    assert len(default_task_backend.results) == 1
+    # The warm duty's clean-up leaves a row whose figures are on their way …
+    snapshots.statistics_snapshots_warm()
+    waiting = StatisticsSnapshot.objects.filter(payload=b"")
+    assert waiting.count() == 1
+    # … and once its claim has expired (the worker died), the next reader claims it again.
+    waiting.update(refresh_claimed_at=timezone.now() - snapshots.CLAIM_TIMEOUT - timedelta(seconds=1))
+    assert "正在统计" in client.get(DASHBOARD, last_month).content.decode()
+    assert len(default_task_backend.results) == 2
+
+
 def test_a_fresh_snapshot_is_not_recomputed(client, leader, make_case, settings):
     settings.TASKS = DUMMY_TASKS
     login(client, leader)

@@ -7,7 +7,9 @@ a snapshot (StatisticsSnapshot) of one view — visibility scope, period, filter
 
 - younger than STATISTICS_MAX_AGE: shown as is;
 - older: shown as is (with the time it was computed) while one background task recomputes it;
-- missing: computed in the request and stored (the first visit of a view);
+- missing (the first visit of a view): computed by one background task while the page says
+  so and looks again a few seconds later (STATISTICS_FIRST_IN_BACKGROUND; otherwise computed
+  in the request) — over a province's cases the first computation takes seconds;
 - the refresh button recomputes it in the request, at most once per
   STATISTICS_REFRESH_INTERVAL for everyone sharing it.
 
@@ -28,6 +30,7 @@ import logging
 import pickle
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -269,14 +272,22 @@ def _claim(key: str, now: datetime, *, computed_before: datetime) -> bool:
     return claimed == 1
 
 
-def snapshot_get(view: View, page: str) -> Snapshot:
+# computed_at of the row a first computation is claimed on, before it has any figures.
+PENDING_SINCE = datetime(2000, 1, 1, tzinfo=dt_timezone.utc)
+
+
+def snapshot_get(view: View, page: str) -> Snapshot | None:
     """The figures of `view` to show on `page` now: the stored snapshot (a stale one starts one
-    background refresh), or computed now when there is none."""
+    background refresh); when there is none, None while one background task computes it (or,
+    with STATISTICS_FIRST_IN_BACKGROUND off, computed now)."""
     key = view.key
     row = StatisticsSnapshot.objects.filter(key=key).values("key", "computed_at", "refresh_claimed_at", "payload").first()
-    data = _load(row) if row else None
+    data = _load(row) if row and row["payload"] else None
     if data is None:
-        return snapshot_compute(view, key, PAGE_CHARTS[page])
+        if not settings.STATISTICS_FIRST_IN_BACKGROUND:
+            return snapshot_compute(view, key, PAGE_CHARTS[page])
+        _start_first_computation(view, key, row)
+        return None
     missing = [name for name in PAGE_CHARTS[page] if name not in data.charts]
     if missing:
         data.charts.update(view.draw(data.stats, missing))
@@ -294,6 +305,31 @@ def snapshot_get(view: View, page: str) -> Snapshot:
 
         statistics_snapshot_refresh_task.enqueue(key, view.as_args())
     return Snapshot(key, data.stats, data.charts, row["computed_at"], stale=stale)
+
+
+def _start_first_computation(view: View, key: str, row) -> None:
+    """Have one background task compute figures nobody has yet (or whose row is unreadable),
+    however many readers ask at once: they all claim the row they found; one wins."""
+    from .tasks import statistics_snapshot_refresh_task
+
+    now = timezone.now()
+    if row is None:
+        StatisticsSnapshot.objects.bulk_create(
+            [StatisticsSnapshot(key=key, computed_at=PENDING_SINCE, refresh_claimed_at=None, payload=b"")],
+            ignore_conflicts=True,
+        )
+        seen = PENDING_SINCE
+    else:
+        if row["refresh_claimed_at"] is not None and row["refresh_claimed_at"] >= now - CLAIM_TIMEOUT:
+            return  # on its way
+        seen = row["computed_at"]
+    claimed = (
+        StatisticsSnapshot.objects.filter(key=key, computed_at=seen)
+        .filter(Q(refresh_claimed_at__isnull=True) | Q(refresh_claimed_at__lt=now - CLAIM_TIMEOUT))
+        .update(refresh_claimed_at=now)
+    )
+    if claimed == 1:
+        statistics_snapshot_refresh_task.enqueue(key, view.as_args())
 
 
 def snapshot_refresh(view: View, page: str) -> Snapshot | None:
@@ -322,7 +358,8 @@ def statistics_snapshots_warm() -> list[str]:
     """Recompute the default view of every subdistrict whose snapshot is missing or older
     than STATISTICS_MAX_AGE, and drop snapshots nobody has read for KEEP; the keys computed."""
     now = timezone.now()
-    StatisticsSnapshot.objects.filter(computed_at__lt=now - KEEP).delete()
+    # (A first computation's row keeps its claim until its task stores the figures.)
+    StatisticsSnapshot.objects.filter(computed_at__lt=now - KEEP).exclude(refresh_claimed_at__gte=now - CLAIM_TIMEOUT).delete()
     computed = []
     for view in subdistrict_default_views():
         key = view.key

@@ -66,11 +66,25 @@ def _query(request):
     return form, form.default_period(), ind.NO_FILTERS
 
 
+# Seconds before a page whose figures are being computed for the first time looks again.
+PENDING_RELOAD_SECONDS = 3
+
+
 def _context(request, page):
+    """The page's context; with "pending" set (and no figures) while they are first computed."""
     form, period, filters = _query(request)
     snapshot = snapshots.snapshot_get(snapshots.View.of(request.user, period, filters), page)
-    stats = snapshot.stats
     querystring = request.GET.urlencode()
+    if snapshot is None:
+        return {
+            "pending": True,
+            "reload_seconds": PENDING_RELOAD_SECONDS,
+            "period": period,
+            "filter_parts": filters.describe(),
+            "page": page,
+            "whole_subdistrict": sees_whole_subdistrict(request.user),
+        }
+    stats = snapshot.stats
     return {
         "form": form,
         "period": period,
@@ -104,7 +118,8 @@ def _context(request, page):
 def dashboard(request):
     if not may_view_statistics(request.user):
         return forbidden(request, NO_STATISTICS)
-    return render(request, "reports/dashboard.html", _context(request, "dashboard"))
+    context = _context(request, "dashboard")
+    return render(request, "reports/pending.html" if context.get("pending") else "reports/dashboard.html", context)
 
 
 @login_required
@@ -113,6 +128,8 @@ def statistics_tables(request):
     if not may_view_statistics(request.user):
         return forbidden(request, NO_STATISTICS)
     context = _context(request, "statistics")
+    if context.get("pending"):
+        return render(request, "reports/pending.html", context)
     stats = context["stats"]
     context["tables"] = [
         ("village", _("按村(社区)"), stats.by_village, ind.GROUP_LABELS["village"]),
