@@ -124,3 +124,54 @@ def test_open_at_end_and_performance_equal_a_count_by_hand(october, org, types, 
             for rows in (stats.by_village, stats.by_type, stats.by_channel, stats.by_tier, stats.by_unit):
                 assert sum(getattr(row, name) for row in rows) == expected[name], (code, name)
         assert sum(row.open_at_end for row in stats.by_state) == expected["open_at_end"], code
+
+
+def _outcomes_by_hand(cases, start, end) -> tuple[int, int]:
+    """(agreements, terminations): the concluding transitions at [start, end) of these cases,
+    event by event, each mediation concluded counted once."""
+    ids = set(cases.values_list("pk", flat=True))
+    agreements = terminations = 0
+    for event in CaseEvent.objects.filter(kind=EventKind.TRANSITION):
+        if event.case_id in ids and start <= event.at < end:
+            agreements += event.action == "reach_agreement"
+            terminations += event.action == "terminate"
+    return agreements, terminations
+
+
+def test_outcomes_and_trend_equal_a_count_of_the_events_by_hand(
+    october, org, types, centre_staff, village_mediator, other_village_mediator
+):
+    """Agreements and terminations are read by joining the events to the cases in scope: a
+    case whose mediation ended at one tier and again after escalation counts twice, in the
+    months the events happened, and a reader's narrower scope counts only its cases."""
+    from jiefen.cases.selectors import cases_visible_to
+
+    staff, vmed = centre_staff, village_mediator
+    twice = new(org, types["neighbour"], staff, (2026, 9, 10), village=org.village, grid=org.grid)
+    twice = steps(twice, START, (2026, 9, 10, 11), staff, vmed)
+    twice = step(twice, "terminate", (2026, 9, 25), staff, vmed)
+    twice = step(twice, "escalate", (2026, 10, 8), vmed, vmed)  # the village room to the village committee
+    twice = step(twice, "assign", (2026, 10, 8, 11), staff, vmed)
+    twice = step(twice, "start_mediation", (2026, 10, 9), staff, vmed)
+    step(twice, "reach_agreement", (2026, 10, 20), staff, vmed, performance_due=date(2026, 11, 20))
+    _more(org, types, staff, vmed, 6)
+    assert CaseEvent.objects.filter(case=twice, action__in=["terminate", "reach_agreement"]).count() == 2
+
+    scopes = {
+        "all": Case.objects.all(),
+        "east mediator": cases_visible_to(vmed),
+        "west mediator": cases_visible_to(other_village_mediator),
+        "one village": Case.objects.filter(village=org.village),
+    }
+    for name, cases in scopes.items():
+        for code in ("2026-09", "2026-10", "2026-Q4", "2026-10-01..2026-10-07"):
+            period = parse_period(code)
+            summary = ind.summary(cases, period)
+            assert (summary.agreements, summary.terminations) == _outcomes_by_hand(cases, *period.bounds()), (name, code)
+            stats = ind.statistics(cases, period)
+            for rows in (stats.by_village, stats.by_type, stats.by_channel, stats.by_tier, stats.by_unit):
+                assert sum(row.agreements for row in rows) == summary.agreements, (name, code)
+                assert sum(row.terminations for row in rows) == summary.terminations, (name, code)
+        for point in ind.monthly_trend(cases, parse_period("2026-11"), months=4):
+            expected = _outcomes_by_hand(cases, *point.period.bounds())
+            assert (point.agreements, point.terminations) == expected, (name, point.label)

@@ -383,10 +383,27 @@ def svg_cached(chart, data, **options) -> str:
 
 
 def to_png(figure: Figure, *, dpi: int = 200) -> bytes:
-    """The chart as PNG bytes (200 dpi prints sharp on A4 at the chart's natural size)."""
+    """The chart as PNG bytes (200 dpi prints sharp on A4 at the chart's natural size).
+
+    Drawn once on the figure's own canvas: the layout engine places the axes at the start of
+    that draw. (savefig draws a figure with a layout engine twice, once without output to
+    lay it out, which doubled the cost of a report's charts.) The picture is opaque (white
+    background), so it is stored as RGB: a quarter less to compress, and the PDF needs no
+    separate transparency mask for it."""
+    from PIL import Image
+
+    canvas = figure.canvas
+    dpi_before = figure.dpi
+    try:
+        with _style():
+            figure.set_dpi(dpi)
+            canvas.draw()
+            width, height = canvas.get_width_height(physical=True)
+            image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+    finally:
+        figure.set_dpi(dpi_before)
     buffer = io.BytesIO()
-    with _style():
-        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    image.save(buffer, format="PNG", dpi=(dpi, dpi))
     return buffer.getvalue()
 
 

@@ -77,8 +77,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Callable
 
-from django.db.models import Case as CaseWhen
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
+from django.core.exceptions import EmptyResultSet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -366,27 +366,43 @@ ALL_COLUMNS = tuple(GROUPS[name] for name in ("dispute_type", "village", "channe
 
 @dataclass
 class Measured:
-    """Figures per combination of `columns` values, as rows (key, [(figure, value), …]) with
-    zeros left out; incidents also per the unit they were recorded against: (key, unit id, n)."""
+    """Figures per value of each of `columns` and in total, summed as the rows of the grouped
+    queries (one per combination of `columns` values) are added; incidents also per the unit
+    they were recorded against: (key, unit id, n).
+
+    Every roll-up a statistics() call needs (the total and one per column) is summed in the one
+    pass that adds the rows: at a million cases the queries return some hundred thousand
+    combinations, and going over them once per roll-up cost seconds."""
 
     columns: tuple
-    rows: list = field(default_factory=list)
     incidents: list = field(default_factory=list)
+    # {None: {None: figures}, column index: {value: figures}}, groups in order of first appearance.
+    totals: dict = field(init=False, repr=False)
 
-    def add(self, key: tuple, values: dict) -> None:
-        self.rows.append((key, [(name, value) for name, value in values.items() if value]))
+    def __post_init__(self):
+        self.totals = {None: {}, **{index: {} for index in range(len(self.columns))}}
+
+    def add_rows(self, rows: Iterable[tuple[tuple, Iterable[tuple[str, Any]]]]) -> None:
+        """Add rows (key, [(figure, value), …]) to every roll-up."""
+        total = self.totals[None]
+        by_column = [self.totals[index] for index in range(len(self.columns))]
+        for key, values in rows:
+            slots = [total.setdefault(None, {})]
+            slots += [groups.setdefault(value, {}) for groups, value in zip(by_column, key)]
+            for name, value in values:
+                if value:
+                    for slot in slots:
+                        slot[name] = slot.get(name, 0) + value
 
     def rollup(self, by: str | None, measures: Iterable[str]) -> dict[Any, dict]:
         """{group value: {figure: value}} for one grouping (None: everything), the groups with
         nothing to count left out."""
         names = {name for measure in measures for name in MEASURE_FIGURES[measure]}
         index = self.columns.index(GROUPS[by]) if by else None
-        out: dict[Any, dict] = {}
-        for key, values in self.rows:
-            slot = out.setdefault(None if index is None else key[index], {})
-            for name, value in values:
-                if name in names:
-                    slot[name] = slot.get(name, 0) + value
+        out: dict[Any, dict] = {
+            group: {name: value for name, value in values.items() if name in names}
+            for group, values in self.totals[index].items()
+        }
         if "incidents" in names:
             for key, unit, value in self.incidents:
                 # An incident counts against the unit it was recorded against, not the case's current one.
@@ -411,6 +427,17 @@ def _in_scope(cases: QuerySet, case_column: str) -> Exists:
     return Exists(cases.order_by().filter(pk=OuterRef(case_column)))
 
 
+def _with_events(cases: QuerySet, **conditions) -> QuerySet:
+    """`cases` joined to their events that meet `conditions` (CaseEvent lookups): one row per
+    event, so Count("events") counts events and the case's columns group them.
+
+    The database reads the events from their (action, at) index and finds each event's case by
+    the join, where a scope on a column of the case (a subdistrict) is checked in that column's
+    index; a correlated EXISTS read the whole case row of every event (at a million cases, the
+    year of events behind the trend took seconds)."""
+    return cases.filter(**{f"events__{lookup}": value for lookup, value in conditions.items()})
+
+
 def _union(branches: list[tuple[QuerySet, dict]], columns: tuple) -> list[tuple[tuple, dict]]:
     """[(values of `columns`, {figure: value})] of several aggregates in one UNION ALL query:
     every branch selects every figure (0 where it counts something else)."""
@@ -433,7 +460,30 @@ def _union(branches: list[tuple[QuerySet, dict]], columns: tuple) -> list[tuple[
     width = len(columns) if columns else 1
     # Tuples, not dicts: a grouping by every column can return tens of thousands of rows.
     rows = query.values_list(*(columns or ("one",)), *(f"f_{name}" for name in names))
+    if columns and len(parts) > 1:
+        rows = _summed_by_key(rows, columns, [f"f_{name}" for name in names])
     return [(tuple(row[:width]) if columns else (), dict(zip(names, row[width:]))) for row in rows]
+
+
+def _summed_by_key(union: QuerySet, columns: tuple, figures: list[str]) -> list[tuple]:
+    """The rows of `union` (a values_list of `columns` then `figures`) with the rows of equal
+    `columns` merged into one, their figures summed, in SQL: every branch of a grouping by
+    every breakdown column returns its own rows for the same combinations (at a million cases
+    some 90,000 rows for 17,000 combinations), and each row costs Python far more than the
+    database. The values are converted as Django converts the union's own rows."""
+    compiler = union.query.get_compiler(using=union.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # no cases in scope (QuerySet.none())
+        return []
+    converters = compiler.get_converters([select[0] for select in compiler.select[: compiler.col_count]])
+    quote = compiler.connection.ops.quote_name
+    keys = ", ".join(quote(column) for column in columns)
+    sums = ", ".join(f"SUM({quote(figure)})" for figure in figures)
+    with compiler.connection.cursor() as cursor:
+        cursor.execute(f"SELECT {keys}, {sums} FROM ({sql}) {quote('branches')} GROUP BY {keys}", params)
+        rows = cursor.fetchall()
+    return list(compiler.apply_converters(rows, converters)) if converters else rows
 
 
 def _measure(cases: QuerySet, period: Period, columns: tuple, measures: Iterable[str]) -> Measured:
@@ -447,8 +497,7 @@ def _measure(cases: QuerySet, period: Period, columns: tuple, measures: Iterable
     measured = Measured(tuple(columns))
     on_case = tuple("case__" + column for column in columns)
     def add(rows):
-        for key, values in rows:
-            measured.add(key, values)
+        measured.add_rows((key, values.items()) for key, values in rows)
 
     # Everything counted on the case rows themselves is one query: a UNION ALL of one
     # aggregate per set of rows, each set a range of one indexed date column (registered,
@@ -493,36 +542,35 @@ def _measure(cases: QuerySet, period: Period, columns: tuple, measures: Iterable
         # the few that can be unperformed then, where the rule is checked case by case.
         due = cases.filter(performance_due__lte=period.end).exclude(agreement_form="")
         branches.append((due, {"performance_due": Count("id"), "performed": Count("id")}))
-        unperformed = {"performed": Count("id", filter=~_performed_by(period.end, end)) * -1}
-        for maybe in _maybe_unperformed(period.end, end):
-            branches.append((due.filter(maybe), unperformed))
+        unperformed = Count("id", filter=~_performed_by(period.end, end)) * -1
+        branches.append((due.filter(_maybe_unperformed(period.end, end)), {"performed": unperformed}))
     if OPEN in measures:
-        # Registered by the end and open then = open now (a backlog, not history), less those
-        # registered after the end, plus those closed after the end.
+        # Registered by the end and open then = open now (a backlog, not history), plus those
+        # closed after the end, less those registered after the end that are open now or were
+        # closed after it. Each set is one range of one indexed column (closure, closure,
+        # registration): "closed after the end and registered before it" read as one set let
+        # the database pick the registration index and read nearly every case.
         branches += [
             (cases.filter(closed_at__isnull=True), {"open_at_end": Count("id")}),
-            (cases.filter(created_at__gte=end, closed_at__isnull=True), {"open_at_end": Count("id") * -1}),
-            (cases.filter(closed_at__gte=end, created_at__lt=end), {"open_at_end": Count("id")}),
+            (cases.filter(closed_at__gte=end), {"open_at_end": Count("id")}),
+            (
+                cases.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end), created_at__gte=end),
+                {"open_at_end": Count("id") * -1},
+            ),
         ]
     if branches:
         add(_union(branches, columns))
     if OUTCOMES in measures:
-        agreed = Q(action=AGREE)
+        agreed = Q(events__action=AGREE)
         add(
             _grouped(
-                CaseEvent.objects.filter(
-                    _in_scope(cases, "case_id"),
-                    kind=EventKind.TRANSITION,
-                    action__in=[AGREE, TERMINATE],
-                    at__gte=start,
-                    at__lt=end,
-                ),
-                on_case,
-                agreements=Count("id", filter=agreed),
-                terminations=Count("id", filter=Q(action=TERMINATE)),
-                criminal_prevented=Count("id", filter=agreed & Q(case__criminal_risk=True)),
-                group_prevented=Count("id", filter=agreed & Q(case__is_group=True)),
-                agreement_amount=Sum("case__amount_in_dispute", filter=agreed),
+                _with_events(cases, kind=EventKind.TRANSITION, action__in=[AGREE, TERMINATE], at__gte=start, at__lt=end),
+                columns,
+                agreements=Count("events", filter=agreed),
+                terminations=Count("events", filter=Q(events__action=TERMINATE)),
+                criminal_prevented=Count("events", filter=agreed & Q(criminal_risk=True)),
+                group_prevented=Count("events", filter=agreed & Q(is_group=True)),
+                agreement_amount=Sum("amount_in_dispute", filter=agreed),
             )
         )
     if CONFIRMATIONS in measures:
@@ -551,17 +599,18 @@ def _measure(cases: QuerySet, period: Period, columns: tuple, measures: Iterable
     return measured
 
 
-def _maybe_unperformed(last_day: date, end: datetime) -> list[Q]:
-    """Disjoint conditions that together hold every case whose agreement may not have been
-    fully performed by `last_day` (see _performed_by), each read from recent rows or the open
-    backlog rather than all history:
+def _maybe_unperformed(last_day: date, end: datetime) -> Q:
+    """The cases whose agreement may not have been fully performed by `last_day` (see
+    _performed_by), told by the case's closure (a column of the covering index of the due
+    agreements) and two lists of recent rows:
     - open now, or closed after the end (imported cases are performed by being closed);
     - closed by the end, with an item of its effective agreement not performed by then
-      (pending, overdue, without a date, or performed later);
-    - closed by the end, with its ``confirm_performed`` transition taken after the end.
+      (pending, overdue, without a date, or performed later), or with its
+      ``confirm_performed`` transition taken after the end.
     A closed case that has neither has been performed: it has items all performed by then,
     or it went through ``confirm_performed`` before it was closed (after an agreement the
-    lifecycle leads only through that step to the archive)."""
+    lifecycle leads only through that step to the archive). One condition, so the due
+    agreements are read once for it (a set of rows per alternative read them once each)."""
     from jiefen.mediation.models import ItemStatus, PerformanceItem
 
     late_items = PerformanceItem.objects.filter(
@@ -571,13 +620,11 @@ def _maybe_unperformed(last_day: date, end: datetime) -> list[Q]:
         agreement__effective_at__isnull=False,
     ).values("agreement__case_id")
     late_events = CaseEvent.objects.filter(action=PERFORMED, at__gte=end, kind=EventKind.TRANSITION).values("case_id")
-    closed_by_end = Q(closed_at__lt=end)
-    return [
-        Q(closed_at__isnull=True),
-        Q(closed_at__gte=end),
-        closed_by_end & Q(pk__in=late_items),
-        closed_by_end & Q(pk__in=late_events) & ~Q(pk__in=late_items),
-    ]
+    return (
+        Q(closed_at__isnull=True)
+        | Q(closed_at__gte=end)
+        | (Q(closed_at__lt=end) & (Q(pk__in=late_items) | Q(pk__in=late_events)))
+    )
 
 
 def _performed_by(last_day: date, end: datetime) -> Q:
@@ -705,9 +752,11 @@ def _labels(by: str, keys: list, cases: QuerySet | None, filters: Filters) -> li
             if filters.village_ids:
                 condition |= Q(pk__in=filters.village_ids)
             else:
+                # The villages of every subdistrict with a case in scope, asked per area (a
+                # few dozen index probes), not by listing the subdistrict of every case.
                 condition |= Q(
+                    Exists(cases.order_by().filter(subdistrict_id=OuterRef("subdistrict_id"))),
                     kind__in=[AreaKind.VILLAGE, AreaKind.COMMUNITY],
-                    subdistrict_id__in=cases.order_by().values("subdistrict_id"),
                 )
         return list(Area.objects.filter(condition).order_by("sort_order", "id").values_list("id", "name"))
     if by == "unit":
@@ -745,36 +794,37 @@ def monthly_trend(cases: QuerySet, period, months: int = 12, filters: Filters = 
     cases = filters.apply(cases)
     spans = months_ending(period, months)
     bounds = [span.bounds() for span in spans]
-    first, last = bounds[0][0], bounds[-1][1]
 
-    # One GROUP BY per source over a month number worked out in SQL (the first month whose end
-    # lies after the date): at a million cases a year of rows is read once, where a conditional
-    # count per month evaluated every month's condition on every row.
-    month_of = {
-        column: CaseWhen(
-            *[When(**{f"{column}__lt": end}, then=Value(index)) for index, (_start, end) in enumerate(bounds)],
-            output_field=IntegerField(),
-        )
-        for column in ("created_at", "at", "concluded_at", "closed_at")
-    }
-
-    def per_month(qs, column, *by) -> dict[tuple, int]:
-        rows = qs.order_by().annotate(trend_month=month_of[column]).values_list("trend_month", *by).annotate(n=Count("id"))
+    # One query per source, a UNION ALL with a branch per month, each counting one month's
+    # range of an indexed date: at a million cases the year's rows are counted in the index.
+    # (A month number worked out per row in SQL, then grouped, had every row sorted; a
+    # conditional count per month evaluated every month's condition on every row.)
+    def per_month(rows_between, *by, count="id") -> dict[tuple, int]:
+        """{(month index, *by): n} of the rows `rows_between(start, end)` returns for each month."""
+        parts = [
+            rows_between(start, end)
+            .order_by()
+            .annotate(trend_month=Value(index, output_field=IntegerField()))
+            .values_list("trend_month", *by)
+            .annotate(n=Count(count))
+            for index, (start, end) in enumerate(bounds)
+        ]
         counts: dict[tuple, int] = {}
-        for *key, n in rows:
+        for *key, n in parts[0].union(*parts[1:], all=True):
             counts[tuple(key)] = counts.get(tuple(key), 0) + n
         return counts
 
-    new = per_month(cases.filter(created_at__gte=first, created_at__lt=last), "created_at")
+    new = per_month(lambda start, end: cases.filter(created_at__gte=start, created_at__lt=end))
     events = per_month(
-        CaseEvent.objects.filter(
-            _in_scope(cases, "case_id"), kind=EventKind.TRANSITION, action__in=[AGREE, TERMINATE], at__gte=first, at__lt=last
-        ),
-        "at",
-        "action",
+        # The event's conditions in one filter(): they must hold for the same joined event.
+        lambda start, end: _with_events(cases, kind=EventKind.TRANSITION, action__in=[AGREE, TERMINATE], at__gte=start, at__lt=end),
+        "events__action",
+        count="events",
     )
-    imported = per_month(cases.filter(imported=True, concluded_at__gte=first, concluded_at__lt=last), "concluded_at", "agreement_form")
-    closed = per_month(cases.filter(state=CaseState.ARCHIVED, closed_at__gte=first, closed_at__lt=last), "closed_at")
+    imported = per_month(
+        lambda start, end: cases.filter(imported=True, concluded_at__gte=start, concluded_at__lt=end), "agreement_form"
+    )
+    closed = per_month(lambda start, end: cases.filter(state=CaseState.ARCHIVED, closed_at__gte=start, closed_at__lt=end))
 
     def imported_outcomes(index: int, agreed: bool) -> int:
         return sum(n for (month, form), n in imported.items() if month == index and bool(form) == agreed)

@@ -11,7 +11,7 @@ its rows in Python, worker progress is two grouped queries.
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from .access import campaigns_visible_to, grids_visible_to, sees_whole_campaign
@@ -272,8 +272,10 @@ def screened_households(cases, period) -> int | None:
 
     None while no campaign exists there, so a report says "no screening data" rather than 0.
     """
-    subdistricts = cases.order_by().values("subdistrict_id")
-    figures = Campaign.objects.filter(subdistrict_id__in=subdistricts).aggregate(
+    # Per campaign, whether its subdistrict has a case in scope (an index probe each), not a
+    # list of the subdistrict of every case.
+    in_scope = Exists(cases.order_by().filter(subdistrict_id=OuterRef("subdistrict_id")))
+    figures = Campaign.objects.filter(in_scope).aggregate(
         campaigns=Count("id", distinct=True),
         visited=Sum(
             "grids__tallies__households_visited",

@@ -121,16 +121,19 @@ def _table(docx, block, fonts):
         base._widths(table, block.widths)
     header = table.rows[0]
     _repeat_header(header)
+    # A row's cells are worked out from its XML on every `.cells`: read them once per row.
+    header_cells = header.cells
     for index, text in enumerate(block.header):
-        cell = header.cells[index]
+        cell = header_cells[index]
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         base._cell_text(cell, text, family=fonts["heading"], size=TABLE_PT, align=WD_ALIGN_PARAGRAPH.CENTER, line=15)
     total_index = len(block.rows) if block.total else None
     for row_index, row in enumerate(rows):
         word_row = table.rows[row_index + 1]
         _cant_split(word_row)
+        cells = word_row.cells
         for index, value in enumerate(row):
-            cell = word_row.cells[index]
+            cell = cells[index]
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             align = WD_ALIGN_PARAGRAPH.CENTER if index in block.numeric else WD_ALIGN_PARAGRAPH.LEFT
             base._cell_text(cell, cell_text(value), family=fonts["body"], size=TABLE_PT, align=align, line=15)

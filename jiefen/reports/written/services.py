@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -228,6 +229,30 @@ def report_render(inputs, *, number: str, version: int, automatic: bool, judgeme
     return Rendered(document, files, headline(inputs.summary))
 
 
+def renderers_preload() -> threading.Thread:
+    """Import the renderers (matplotlib for the charts, python-docx, WeasyPrint, openpyxl) in a
+    background thread, started before the figures are read; join it before rendering.
+
+    A fresh process — ``manage.py report``, a worker's first report — spends about two seconds
+    importing them. Begun first, the imports run while the database answers the statistics
+    queries (which release the GIL), instead of after them. Joining before rendering means
+    the two threads never import the same module at the same time."""
+
+    def run():
+        try:
+            from .. import charts
+            from . import render_docx, render_pdf, render_xlsx  # noqa: F401
+
+            charts.cjk_font()  # matplotlib itself and its font list
+            import weasyprint  # noqa: F401  (imported by the PDF renderer when it first renders)
+        except Exception:  # noqa: BLE001 - the renderer's own import will say what is wrong
+            logger.debug("preloading the report renderers failed", exc_info=True)
+
+    thread = threading.Thread(target=run, name="report-renderers-preload", daemon=True)
+    thread.start()
+    return thread
+
+
 def _storage_dir(report: Report) -> str:
     return f"reports/{report.subdistrict_id}/{report.kind}/{report.period_code}/v{report.version}"
 
@@ -287,7 +312,9 @@ def report_produce(
         return None
     started = time.perf_counter()
     try:
+        preload = renderers_preload()
         inputs = gather(subdistrict, kind, period, now=now)
+        preload.join()
         rendered = report_render(
             inputs, number=report.number.text, version=report.version, automatic=automatic, judgement=judgement, formats=report_formats()
         )

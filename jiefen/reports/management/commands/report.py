@@ -18,6 +18,7 @@ from jiefen.organisation.models import Area, AreaKind
 from jiefen.reports.written.kinds import ReportInputError, report_period, spec_of
 from jiefen.reports.written.services import (
     FORMATS,
+    renderers_preload,
     report_download_name,
     report_file_path,
     report_produce,
@@ -104,7 +105,9 @@ class Command(BaseCommand):
         from jiefen.reports.written.builders import gather
         from jiefen.reports.written.kinds import report_title
 
+        preload = renderers_preload()
         inputs = gather(area, kind, period)
+        preload.join()
         rendered = report_render(inputs, number=_("（样稿，未编号）"), version=1, automatic=False, judgement=judgement, formats=(fmt,))
         name = f"{report_title(kind, period)}_{_('样稿')}_{timezone.localdate():%Y%m%d}.{fmt}"
         return name, rendered.files[fmt]
