@@ -23,11 +23,14 @@ class Incident(models.Model):
     """A 不到位 incident counted against a unit and a person; reviewed by the leading group."""
 
     kind = models.CharField(_("类型"), max_length=30, choices=IncidentKind.choices)
+    # Case, unit and liaison leader are each the first column of an index or constraint in
+    # Meta, which serves their lookups; no single-column index of their own to write as well.
     case = models.ForeignKey(
-        "cases.Case", verbose_name=_("案件"), null=True, blank=True, on_delete=models.PROTECT, related_name="incidents"
+        "cases.Case", verbose_name=_("案件"), null=True, blank=True, on_delete=models.PROTECT, related_name="incidents",
+        db_index=False,
     )
     unit = models.ForeignKey(
-        "organisation.Unit", verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="incidents"
+        "organisation.Unit", verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="incidents", db_index=False
     )
     responsible_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("责任人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -40,6 +43,7 @@ class Incident(models.Model):
         on_delete=models.PROTECT,
         related_name="liaison_incidents",
         help_text=_("确认时按责任单位所在村(社区)或单位的联系领导填写。"),
+        db_index=False,
     )
     stage = models.CharField(_("环节"), max_length=20, blank=True)
     due_date = models.DateField(_("应完成日期"), null=True, blank=True)

@@ -20,8 +20,11 @@ class NotificationKind(models.TextChoices):
 
 
 class Notification(models.Model):
+    # Found by user through notification_inbox (user, read_at, -id) below; no single-column
+    # index of its own to write for every notification.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications",
+        db_index=False,
     )
     kind = models.CharField(_("类型"), max_length=20, choices=NotificationKind.choices)
     case = models.ForeignKey(

@@ -110,11 +110,14 @@ def outbox_enqueue_where(cursor, *, where: str, params: list, now) -> int:
           AND COALESCE(p.email_enabled, %s) = %s
           AND (p.id IS NULL OR {_kinds_match("p.kinds", "b.kind")})
         UNION ALL
+        -- The endpoints first (SQLite keeps the order of a CROSS JOIN as written): where none
+        -- is active, this half reads neither the batch nor its grouping.
         SELECT b.id, %s, e.id, e.url, {payload}, %s, 0, %s, '', '', CAST(NULL AS TIMESTAMP WITH TIME ZONE), %s
-        FROM b
-        JOIN {endpoint_t} e ON e.is_active = %s
+        FROM {endpoint_t} e
+        CROSS JOIN b
         LEFT JOIN {case_t} c ON c.id = b.case_id
-        WHERE b.id IN (SELECT MIN(g.id) FROM b g GROUP BY g.kind, g.case_id, g.message, g.due_date)
+        WHERE e.is_active = %s
+          AND b.id IN (SELECT MIN(g.id) FROM b g GROUP BY g.kind, g.case_id, g.message, g.due_date)
           AND {_kinds_match("e.kinds", "b.kind")}
           AND (e.subdistrict_id IS NULL OR e.subdistrict_id = c.subdistrict_id OR (b.case_id IS NULL AND EXISTS (
                 SELECT 1 FROM {role_t} r
