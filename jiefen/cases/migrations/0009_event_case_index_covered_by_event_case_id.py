@@ -10,7 +10,7 @@ INDEX, TABLE, COLUMN = "cases_caseevent_case_id_6c6031ac", "cases_caseevent", "c
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0007_performance_due_covering_index"),
+        ("cases", "0008_list_and_home_indexes"),
     ]
 
     operations = [
