@@ -1,12 +1,10 @@
 """Forms of the mediation panel. They parse and type-check input; the rules stay in the
 services, whose errors come back next to the fields they name."""
 
-from types import SimpleNamespace
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jiefen.web.forms import DATE_ERROR, DateInput
+from jiefen.web.forms import DATE_ERROR, DateInput, closed_form
 
 from .models import ConsentDecision, PrivacyReason, RecordKind, ReferralDirection, ReferralKind, SessionKind
 from .services import preparation, sittings
@@ -65,10 +63,7 @@ class PanelForm(forms.Form):
 
     @classmethod
     def closed(cls):
-        """What the case page shows of the form until it is opened: the fields, and the choices
-        they read from the database, come when it is (see web/_action_form.html)."""
-        multipart = any(field.widget.needs_multipart_form for field in cls.base_fields.values())
-        return SimpleNamespace(op=cls.op, title=cls.title, is_multipart=multipart)
+        return closed_form(cls)
 
 
 class ConsentForm(PanelForm):

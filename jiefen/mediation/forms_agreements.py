@@ -2,15 +2,13 @@
 judicial confirmation, return visits). They parse and type-check; the rules stay in the
 services, whose errors come back next to the fields they name."""
 
-from types import SimpleNamespace
-
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiefen.organisation.models import Unit, UnitKind
-from jiefen.web.forms import DATE_ERROR, DateInput
+from jiefen.web.forms import DATE_ERROR, DateInput, closed_form
 
 from .models import ConfirmationOutcome, PerformanceFinding, Satisfaction, SignerKind, SignMethod
 from .services.aftercare import METHODS
@@ -57,7 +55,11 @@ class AgreementPanelForm(forms.Form):
 
     @property
     def dom_id(self):
-        return f"ag-{self.op}-{self.row}" if self.row else f"ag-{self.op}"
+        return self.dom_id_of(self.row)
+
+    @classmethod
+    def dom_id_of(cls, row=None):
+        return f"ag-{cls.op}-{row}" if row else f"ag-{cls.op}"
 
     def __init__(self, *args, case, user, row=None, **kwargs):
         kwargs.setdefault("auto_id", f"id_ag{self.op}{row or ''}_%s")
@@ -70,11 +72,7 @@ class AgreementPanelForm(forms.Form):
 
     @classmethod
     def closed(cls, row=None):
-        """What the case page shows of the form until it is opened: the fields, and the choices
-        they read from the database, come when it is (see web/_action_form.html)."""
-        multipart = any(field.widget.needs_multipart_form for field in cls.base_fields.values())
-        dom_id = f"ag-{cls.op}-{row}" if row else f"ag-{cls.op}"
-        return SimpleNamespace(op=cls.op, title=cls.title, row=row, dom_id=dom_id, is_multipart=multipart)
+        return closed_form(cls, row=row, dom_id=cls.dom_id_of(row))
 
     def service_field(self, key):
         """The form field a service error key names (the services' argument names)."""

@@ -2,6 +2,7 @@
 services, whose errors `apply_service_errors` puts back next to the right field."""
 
 import re
+from types import SimpleNamespace
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -35,6 +36,14 @@ from jiefen.organisation.selectors import areas_for_intake, mediators_of_unit, u
 
 DATE_ERROR = _("日期格式应为“年-月-日”，例如 2026-03-01。")
 MEDIATION_UNIT_KINDS = list(MEDIATION_TIER_BY_KIND)
+
+
+def closed_form(form_class, **attrs):
+    """What the case page shows of a panel form until it is opened (op, title, whether it
+    uploads files): its fields, and the choices they read from the database, come when it is
+    (see web/_action_form.html)."""
+    multipart = any(field.widget.needs_multipart_form for field in form_class.base_fields.values())
+    return SimpleNamespace(op=form_class.op, title=form_class.title, is_multipart=multipart, **attrs)
 
 
 class PlainSelect(forms.Select):
