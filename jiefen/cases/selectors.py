@@ -79,7 +79,7 @@ class CaseFilters:
     mine: bool = False
 
 
-# What a row of a web case list shows (web/_case_rows.html); loading only these keeps a page
+# What a row of a web case list shows (the case_rows tag of jiefen_web); loading only these keeps a page
 # from building forty-odd columns and four joined objects per row.
 CASE_ROW_FIELDS = (
     "number", "title", "state", "risk_grade", "is_overdue", "due_date", "village__name", "assigned_unit__name",

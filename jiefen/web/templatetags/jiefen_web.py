@@ -3,7 +3,9 @@ import functools
 from django import template
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
-from django.utils.translation import get_language
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
 
 from jiefen.organisation.selectors import user_scope
 from jiefen.web import display
@@ -95,3 +97,50 @@ def main_nav(context):
         user.is_staff or user.is_superuser,
         context.get("unread_notifications") or 0,
     )
+
+
+def _name_of(related):
+    return related.name if related is not None else ""
+
+
+@register.simple_tag
+def case_rows(cases, empty_text="", show_unit=False):
+    """The rows of a case list (number, badges, title, village, unit, time limit), each a link
+    to the case page. Written out in Python: as a template, a page of 25 rows cost more than the
+    rest of the list page together."""
+    overdue_label, risk_label = gettext("已超期"), gettext("风险等级")
+    due_label, no_due_label = gettext("期限"), gettext("无期限")
+    rows = []
+    for case in cases:
+        if case.due_date:
+            due = case.due_date.isoformat()
+            limit = format_html('{} <time datetime="{}">{}</time>', due_label, due, due)
+        else:
+            limit = conditional_escape(no_due_label)
+        rows.append(
+            format_html(
+                '  <li>\n    <a class="case-row" href="{}">\n'
+                '      <span class="case-row-top">\n        <span class="case-number">{}</span>\n'
+                '        <span class="badges">{}\n'
+                '          <span class="badge risk-{}" title="{}">{}</span>\n'
+                '          <span class="badge state state-{}">{}</span>\n        </span>\n      </span>\n'
+                '      <span class="case-title">{}</span>\n'
+                '      <span class="case-meta">\n        <span>{}</span>{}\n        <span>{}</span>\n      </span>\n'
+                "    </a>\n  </li>",
+                case_detail_path(case),
+                case.number,
+                format_html('<span class="badge badge-overdue">{}</span>', overdue_label) if case.is_overdue else "",
+                case.risk_grade,
+                risk_label,
+                choice_label(case, "risk_grade"),
+                case.state,
+                choice_label(case, "state"),
+                case.title,
+                _name_of(case.village),
+                format_html("\n        <span>{}</span>", _name_of(case.assigned_unit)) if show_unit else "",
+                limit,
+            )
+        )
+    if not rows:
+        rows.append(format_html('  <li class="empty">{}</li>', empty_text))
+    return mark_safe('<ul class="case-rows">\n' + "\n".join(rows) + "\n</ul>")
