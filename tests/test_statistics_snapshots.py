@@ -102,7 +102,7 @@ def test_figures_nobody_has_yet_are_computed_once_in_the_background_while_the_pa
     client, leader, make_case, settings
 ):
     settings.TASKS = DUMMY_TASKS
-    settings.STATISTICS_FIRST_IN_BACKGROUND = True
+    settings.STATISTICS_IN_BACKGROUND = True
     make_case()
     default_task_backend.clear()
     login(client, leader)
@@ -124,7 +124,7 @@ def test_figures_nobody_has_yet_are_computed_once_in_the_background_while_the_pa
 
 def test_a_first_computation_whose_worker_died_is_claimed_again(client, leader, make_case, settings):
     settings.TASKS = DUMMY_TASKS
-    settings.STATISTICS_FIRST_IN_BACKGROUND = True
+    settings.STATISTICS_IN_BACKGROUND = True
     make_case()
     default_task_backend.clear()
     login(client, leader)
@@ -170,6 +170,46 @@ def test_the_refresh_button_recomputes_at_most_once_per_interval(client, leader,
     response = client.post(REFRESH, follow=True)
     assert response.redirect_chain[-1][0] == DASHBOARD
     assert "刚刚更新过" in response.content.decode() and new_cases(response.content.decode()) == 2
+
+
+def test_the_refresh_button_hands_the_recomputation_to_the_worker(client, leader, make_case, settings):
+    settings.TASKS = DUMMY_TASKS
+    settings.STATISTICS_IN_BACKGROUND = True
+    login(client, leader)
+    make_case()
+    client.get(DASHBOARD)
+    result = default_task_backend.results[0]
+    result.task.call(*result.args)
+    default_task_backend.clear()
+    make_case()
+    age(settings.STATISTICS_REFRESH_INTERVAL + 1)
+
+    response = client.post(REFRESH, follow=True)
+    page = response.content.decode()
+    # The request computed nothing: the page shows the figures it had and says they are coming.
+    assert "已开始重新计算" in page and new_cases(page) == 1 and "正在后台更新" in page
+    assert [r.task.name for r in default_task_backend.results] == ["statistics_snapshot_refresh_task"]
+    # Pressed again meanwhile (or by a colleague sharing the figures): no second task.
+    assert "刚刚更新过" in client.post(REFRESH, follow=True).content.decode()
+    assert len(default_task_backend.results) == 1
+
+    result = default_task_backend.results[0]
+    result.task.call(*result.args)
+    page = client.get(DASHBOARD).content.decode()
+    assert new_cases(page) == 2 and "正在后台更新" not in page
+    assert len(default_task_backend.results) == 1
+
+
+def test_the_refresh_button_on_figures_nobody_has_starts_their_first_computation(client, leader, make_case, settings):
+    settings.TASKS = DUMMY_TASKS
+    settings.STATISTICS_IN_BACKGROUND = True
+    login(client, leader)
+    make_case()
+    default_task_backend.clear()
+    response = client.post(REFRESH, follow=True)
+    assert "已开始重新计算" in response.content.decode() and "正在统计" in response.content.decode()
+    assert [r.task.name for r in default_task_backend.results] == ["statistics_snapshot_refresh_task"]
+    assert StatisticsSnapshot.objects.get().payload == b""
 
 
 def test_refresh_needs_post_and_the_statistics(client, leader, grid_worker):

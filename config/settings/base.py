@@ -297,6 +297,7 @@ MIDDLEWARE.insert(MIDDLEWARE.index("jiefen.web.security.IdleSessionMiddleware") 
 # figures at most once per STATISTICS_REFRESH_INTERVAL seconds. See jiefen/reports/snapshots.py.
 STATISTICS_MAX_AGE = int(os.environ.get("STATISTICS_MAX_AGE", "300"))
 STATISTICS_REFRESH_INTERVAL = int(os.environ.get("STATISTICS_REFRESH_INTERVAL", "60"))
-# Figures nobody has asked for yet are computed by the background worker while the page says so
-# (seconds over a province's cases); off, the first visitor waits for them.
-STATISTICS_FIRST_IN_BACKGROUND = env_bool("STATISTICS_FIRST_IN_BACKGROUND", True)
+# Figures nobody has asked for yet, and those the 重新计算 button asks for again, are computed by
+# the background worker while the page says so (seconds over a province's cases); off, the
+# visitor waits for them in the request.
+STATISTICS_IN_BACKGROUND = env_bool("STATISTICS_IN_BACKGROUND", True)

@@ -5,5 +5,5 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # The suite signs users in directly; the lockout tests switch django-axes on for themselves.
 AXES_ENABLED = False
 # The suite reads figures right after making cases; tests/test_statistics_snapshots.py turns the
-# background first computation on for itself.
-STATISTICS_FIRST_IN_BACKGROUND = False
+# background computations on for itself.
+STATISTICS_IN_BACKGROUND = False

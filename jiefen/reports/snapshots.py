@@ -8,10 +8,12 @@ a snapshot (StatisticsSnapshot) of one view — visibility scope, period, filter
 - younger than STATISTICS_MAX_AGE: shown as is;
 - older: shown as is (with the time it was computed) while one background task recomputes it;
 - missing (the first visit of a view): computed by one background task while the page says
-  so and looks again a few seconds later (STATISTICS_FIRST_IN_BACKGROUND; otherwise computed
-  in the request) — over a province's cases the first computation takes seconds;
-- the refresh button recomputes it in the request, at most once per
-  STATISTICS_REFRESH_INTERVAL for everyone sharing it.
+  so and looks again a few seconds later — over a province's cases the first computation takes
+  seconds;
+- the refresh button has one background task recompute it, at most once per
+  STATISTICS_REFRESH_INTERVAL for everyone sharing it, while the page shows the figures it has.
+
+With STATISTICS_IN_BACKGROUND off, first computations and the button compute in the request.
 
 The `statistics_snapshots_warm` duty keeps the default view (this month, no filters) of each
 subdistrict's whole scope fresh, so a leader's first visit of the day is instant.
@@ -105,6 +107,8 @@ class Snapshot:
     charts: dict
     computed_at: datetime
     stale: bool
+    # A background task is recomputing the figures (stale, or the refresh button was pressed).
+    refreshing: bool = False
 
 
 class ScopeHolder:
@@ -279,12 +283,12 @@ PENDING_SINCE = datetime(2000, 1, 1, tzinfo=dt_timezone.utc)
 def snapshot_get(view: View, page: str) -> Snapshot | None:
     """The figures of `view` to show on `page` now: the stored snapshot (a stale one starts one
     background refresh); when there is none, None while one background task computes it (or,
-    with STATISTICS_FIRST_IN_BACKGROUND off, computed now)."""
+    with STATISTICS_IN_BACKGROUND off, computed now)."""
     key = view.key
     row = StatisticsSnapshot.objects.filter(key=key).values("key", "computed_at", "refresh_claimed_at", "payload").first()
     data = _load(row) if row and row["payload"] else None
     if data is None:
-        if not settings.STATISTICS_FIRST_IN_BACKGROUND:
+        if not settings.STATISTICS_IN_BACKGROUND:
             return snapshot_compute(view, key, PAGE_CHARTS[page])
         _start_first_computation(view, key, row)
         return None
@@ -304,7 +308,8 @@ def snapshot_get(view: View, page: str) -> Snapshot | None:
         from .tasks import statistics_snapshot_refresh_task
 
         statistics_snapshot_refresh_task.enqueue(key, view.as_args())
-    return Snapshot(key, data.stats, data.charts, row["computed_at"], stale=stale)
+        claimed = True
+    return Snapshot(key, data.stats, data.charts, row["computed_at"], stale=stale, refreshing=claimed)
 
 
 def _start_first_computation(view: View, key: str, row) -> None:
@@ -332,14 +337,30 @@ def _start_first_computation(view: View, key: str, row) -> None:
         statistics_snapshot_refresh_task.enqueue(key, view.as_args())
 
 
-def snapshot_refresh(view: View, page: str) -> Snapshot | None:
-    """Recompute the figures of `view` now (the refresh button); None when they were computed
-    less than STATISTICS_REFRESH_INTERVAL ago or are being recomputed."""
+REFRESH_QUEUED, REFRESH_COMPUTED, REFRESH_TOO_SOON = "queued", "computed", "too_soon"
+
+
+def snapshot_refresh(view: View, page: str) -> str:
+    """Have the figures of `view` recomputed (the refresh button): REFRESH_QUEUED when a
+    background task will (STATISTICS_IN_BACKGROUND), REFRESH_COMPUTED when done in the request,
+    REFRESH_TOO_SOON when they were computed less than STATISTICS_REFRESH_INTERVAL ago or are
+    being recomputed. Over a province's cases a computation takes seconds: a leader pressing
+    the button should not hold a web worker, or wait, for that long."""
+    from .tasks import statistics_snapshot_refresh_task
+
     key = view.key
+    row = StatisticsSnapshot.objects.filter(key=key).values("key", "computed_at", "refresh_claimed_at").first()
+    if row is None and settings.STATISTICS_IN_BACKGROUND:
+        _start_first_computation(view, key, None)
+        return REFRESH_QUEUED
     now = timezone.now()
-    if StatisticsSnapshot.objects.filter(key=key).exists() and not _claim(key, now, computed_before=now - refresh_interval()):
-        return None
-    return snapshot_compute(view, key, PAGE_CHARTS[page])
+    if row is not None and not _claim(key, now, computed_before=now - refresh_interval()):
+        return REFRESH_TOO_SOON
+    if settings.STATISTICS_IN_BACKGROUND:
+        statistics_snapshot_refresh_task.enqueue(key, view.as_args())
+        return REFRESH_QUEUED
+    snapshot_compute(view, key, PAGE_CHARTS[page])
+    return REFRESH_COMPUTED
 
 
 def subdistrict_default_views(today=None) -> list[View]:

@@ -95,6 +95,7 @@ def _context(request, page):
         "charts": snapshot.charts,
         "computed_at": snapshot.computed_at,
         "stale": snapshot.stale,
+        "refreshing": snapshot.refreshing,
         # What the rendered figures depend on besides the query string: the parts of the pages
         # drawn from a snapshot are kept rendered (in the default cache) under it — rendering
         # them costs more than everything else in the request. The day is in it for the
@@ -150,8 +151,11 @@ def refresh(request):
         return forbidden(request, NO_STATISTICS)
     form, period, filters = _query(request)
     page = "statistics" if request.POST.get("page") == "statistics" else "dashboard"
-    if snapshots.snapshot_refresh(snapshots.View.of(request.user, period, filters), page) is None:
+    outcome = snapshots.snapshot_refresh(snapshots.View.of(request.user, period, filters), page)
+    if outcome == snapshots.REFRESH_TOO_SOON:
         messages.info(request, _("统计数据刚刚更新过，请稍后再试。"))
+    elif outcome == snapshots.REFRESH_QUEUED:
+        messages.success(request, _("已开始重新计算，稍后刷新页面，统计时间更新即为最新数据。"))
     else:
         messages.success(request, _("统计数据已重新计算。"))
     querystring = request.GET.urlencode()
