@@ -568,3 +568,28 @@ def test_a_path_with_a_newline_gets_the_json_404(client, centre_staff):
     client.force_login(centre_staff)
     response = client.get("/api/v1/cases/2/documents/x%0Ay.pdf")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_choice_labels_are_the_models_display_in_either_language():
+    """The serializers' *_display fields read a choice list indexed once: the same label as
+    get_<field>_display for every choice (and an unknown value as itself)."""
+    from django.utils import translation
+
+    from jiefen.api import serializers as s
+    from jiefen.cases.models import Party
+    from jiefen.mediation.models import Agreement, Session
+
+    checked = 0
+    for serializer in (s.PartySerializer(), s.CaseDetailSerializer(), s.SessionSerializer(), s.AgreementSerializer()):
+        model = {s.PartySerializer: Party, s.CaseDetailSerializer: Case, s.SessionSerializer: Session, s.AgreementSerializer: Agreement}[type(serializer)]
+        for name, field in serializer.fields.items():
+            if not isinstance(field, s.ChoiceLabelField):
+                continue
+            model_field = model._meta.get_field(field.source)
+            for value in [value for value, _label in model_field.flatchoices] + ["unknown"]:
+                instance = model(**{model_field.attname: value})
+                for language in ("zh-hans", "en"):
+                    with translation.override(language):
+                        assert field.get_attribute(instance) == getattr(instance, f"get_{field.source}_display")(), (name, value)
+                        checked += 1
+    assert checked > 50

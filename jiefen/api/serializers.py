@@ -1,7 +1,10 @@
 """Shapes of the API's requests and responses. They check types and describe the OpenAPI
 document; the business rules stay in the forms the web UI uses and in the services."""
 
+from functools import cache
+
 from django.urls import reverse
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -65,6 +68,24 @@ class UserRefSerializer(serializers.Serializer):
         return user.get_full_name() or user.username
 
 
+class ChoiceLabelField(serializers.CharField):
+    """The label of the choice held by the model field `source`, as get_<field>_display gives
+    it in the active language; Django's rebuilds the field's whole choice list for every value."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance):
+        field = instance._meta.get_field(self.source)
+        value = getattr(instance, field.attname)
+        return force_str(_choice_labels(field).get(value, value), strings_only=True)
+
+
+@cache
+def _choice_labels(field) -> dict:
+    return dict(field.flatchoices)
+
+
 class MaskedIdNumberField(serializers.CharField):
     def to_representation(self, value):
         return mask_id_number(value)
@@ -83,9 +104,9 @@ class PartySerializer(serializers.Serializer):
 
     id = serializers.IntegerField(read_only=True)
     role = serializers.ChoiceField(choices=PartyRole.choices, read_only=True)
-    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    role_display = ChoiceLabelField(source="role")
     kind = serializers.ChoiceField(choices=PartyKind.choices, read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
     name = serializers.CharField(read_only=True)
     id_number = MaskedIdNumberField(read_only=True, help_text=_("已脱敏，如 1101**********002X。"))
     phone = MaskedPhoneField(read_only=True, help_text=_("已脱敏，如 138****8000。"))
@@ -99,9 +120,9 @@ class CaseSummarySerializer(serializers.Serializer):
     number = serializers.CharField(read_only=True)
     title = serializers.CharField(read_only=True)
     state = serializers.ChoiceField(choices=CaseState.choices, read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    state_display = ChoiceLabelField(source="state")
     tier = serializers.ChoiceField(choices=Tier.choices, read_only=True)
-    tier_display = serializers.CharField(source="get_tier_display", read_only=True)
+    tier_display = ChoiceLabelField(source="tier")
     risk_grade = serializers.ChoiceField(choices=RiskGrade.choices, read_only=True)
     complexity = serializers.ChoiceField(choices=Complexity.choices, read_only=True)
     channel = serializers.ChoiceField(choices=Channel.choices, read_only=True)
@@ -270,9 +291,9 @@ class EventSerializer(serializers.Serializer):
 class SessionSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     kind = serializers.ChoiceField(choices=SessionKind.choices, read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = ChoiceLabelField(source="kind")
     status = serializers.ChoiceField(choices=SessionStatus.choices, read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = ChoiceLabelField(source="status")
     room = RefSerializer(read_only=True, allow_null=True)
     place = serializers.CharField(read_only=True)
     starts_at = serializers.DateTimeField(read_only=True)
@@ -310,7 +331,7 @@ class ConfirmationSerializer(serializers.Serializer):
 class AgreementSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     form = serializers.ChoiceField(choices=AgreementForm.choices, read_only=True)
-    form_display = serializers.CharField(source="get_form_display", read_only=True)
+    form_display = ChoiceLabelField(source="form")
     facts = serializers.CharField(read_only=True)
     matters_in_dispute = serializers.CharField(read_only=True)
     responsibilities = serializers.CharField(read_only=True)

@@ -6,13 +6,16 @@ The API answers in Chinese, the project's source language, whatever the browser'
 cookie says; every error also carries its English text."""
 
 import io
+from typing import NamedTuple
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError as DrfValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -33,7 +36,7 @@ from jiefen.reports import indicators as ind
 from jiefen.reports.access import may_view_statistics, sees_whole_subdistrict, statistics_cases
 from jiefen.reports.forms import StatisticsFilterForm
 from jiefen.web.display import timeline
-from jiefen.web.forms import ActionForm, CaseFilterForm, CaseIntakeForm, PartyForm
+from jiefen.web.forms import INTAKE_FIELDS, ActionForm, CaseFilterForm, CaseIntakeForm, PartyForm
 
 from . import serializers as s
 from .errors import FieldErrors, both, check_both, entry, flatten_drf, form_errors
@@ -160,28 +163,11 @@ class CaseListView(ApiView):
         scope = user_scope(user)
         if not scope.can_register:
             raise PermissionDenied(NO_REGISTER)
-        data = _serializer_check(s.CaseCreateSerializer, request.data)
-        may_reroute = bool(scope.is_superuser or scope.staff_subdistrict_ids)
-        if data.get("routing_unit") and not may_reroute:
-            raise PermissionDenied(NO_REROUTE)
-
-        def validate():
-            form = CaseIntakeForm(_intake_data(data), user=user)
-            errors = {} if form.is_valid() else form_errors(form)
-            party_forms = []
-            for index, party in enumerate(data["parties"]):
-                party_form = PartyForm(dict(party))
-                if not party_form.is_valid():
-                    errors.update(form_errors(party_form, prefix=f"parties[{index}]"))
-                party_forms.append(party_form)
-            return (form, party_forms), errors
-
-        form, party_forms = check_both(validate)
-        parties = [party_form.cleaned_data for party_form in party_forms]
-        if not data["confirm_duplicate"]:
-            _refuse_duplicates(user, form, parties)
+        intake = _intake_accepted(user, request.data) or _intake_checked(user, scope, request.data)
+        if not intake.confirm_duplicate:
+            _refuse_duplicates(user, intake.address, intake.parties)
         case = services.case_register(
-            actor=user, data=form.case_data(), parties=parties, routing_override=form.routing_override()
+            actor=user, data=intake.data, parties=intake.parties, routing_override=intake.routing_override
         )
         # The registered case holds its related rows and parties as written: nothing to read back.
         location = request.build_absolute_uri(reverse("api:case_detail", args=[case.pk]))
@@ -191,6 +177,82 @@ class CaseListView(ApiView):
 # Building a serializer copies its ~40 declared fields (rebuilding every choice list); reading
 # a case through it keeps no state, so one instance serves every registration.
 CASE_DETAIL = s.CaseDetailSerializer()
+# Likewise checking a request's types (run_validation keeps nothing on the instance); a refused
+# request is checked again by a fresh serializer, whose errors are the answer.
+CASE_CREATE = s.CaseCreateSerializer()
+PLACE_FIELDS = ("village", "compound", "grid")
+
+
+class Intake(NamedTuple):
+    """A registration request as case_register takes it."""
+
+    data: dict
+    parties: list
+    routing_override: dict | None
+    confirm_duplicate: bool
+    address: str
+
+
+def _intake_checked(user, scope, raw) -> Intake:
+    """The request through the serializer and the intake forms; raises their errors."""
+    data = _serializer_check(s.CaseCreateSerializer, raw)
+    may_reroute = bool(scope.is_superuser or scope.staff_subdistrict_ids)
+    if data.get("routing_unit") and not may_reroute:
+        raise PermissionDenied(NO_REROUTE)
+
+    def validate():
+        form = CaseIntakeForm(_intake_data(data), user=user)
+        errors = {} if form.is_valid() else form_errors(form)
+        party_forms = []
+        for index, party in enumerate(data["parties"]):
+            party_form = PartyForm(dict(party))
+            if not party_form.is_valid():
+                errors.update(form_errors(party_form, prefix=f"parties[{index}]"))
+            party_forms.append(party_form)
+        return (form, party_forms), errors
+
+    form, party_forms = check_both(validate)
+    return Intake(
+        data=form.case_data(),
+        parties=[party_form.cleaned_data for party_form in party_forms],
+        routing_override=form.routing_override(),
+        confirm_duplicate=data["confirm_duplicate"],
+        address=form.cleaned_data.get("address", ""),
+    )
+
+
+def _intake_accepted(user, raw) -> Intake | None:
+    """The request as _intake_checked would return it, found without building the forms (they
+    cost more than the registration itself) when the request is valid and leaves routing to the
+    rules; None leaves the request, and any error, to _intake_checked.
+
+    After the serializer the forms add their choices — an active dispute type, a village the
+    user may register in, a group or compound and a grid of that village — which are
+    case_intake_check's place checks of the rows, and the parties' identity and phone numbers,
+    which it cleans and checks as PartyForm does; the model's limits on the other fields are the
+    serializer's. tests/test_intake_fast_path.py holds the two ways to accepting alike."""
+    try:
+        data = CASE_CREATE.run_validation(raw)
+    except DrfValidationError:
+        return None
+    if data["routing_unit"] is not None:
+        return None
+    dispute_type, places = selectors.intake_rows(
+        dispute_type_id=data["dispute_type"], village_id=data["village"], compound_id=data["compound"], grid_id=data["grid"]
+    )
+    chosen = [data[name] for name in PLACE_FIELDS if data[name] is not None]
+    if dispute_type is None or any(pk not in places for pk in chosen):
+        return None
+    case_data = {name: data[name] for name in INTAKE_FIELDS}
+    case_data["dispute_type"] = dispute_type
+    case_data.update({name: places.get(data[name]) for name in PLACE_FIELDS})
+    try:
+        parties = services.case_intake_check(actor=user, data=case_data, parties=data["parties"])
+    except (DjangoValidationError, DomainError):
+        return None
+    return Intake(
+        data=case_data, parties=parties, routing_override=None, confirm_duplicate=data["confirm_duplicate"], address=data["address"]
+    )
 
 
 def _intake_data(data: dict) -> dict:
@@ -202,14 +264,14 @@ def _intake_data(data: dict) -> dict:
     return {name: ("" if value is None else value) for name, value in form_data.items()}
 
 
-def _refuse_duplicates(user, form, parties):
+def _refuse_duplicates(user, address, parties):
     """Open cases naming the same people: the web form asks to confirm, so does the API."""
     found = list(
         selectors.open_cases_of_person(
             id_numbers=[p["id_number"] for p in parties],
             phones=[p["phone"] for p in parties],
             names=[p["name"] for p in parties],
-            address=form.cleaned_data.get("address", ""),
+            address=address,
         )[:50]
     )
     if not found:

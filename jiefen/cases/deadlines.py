@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiefen.assessment.models import Incident, IncidentKind, IncidentStatus
+from jiefen.common.prepared import Prepared
 from jiefen.notifications.models import Notification, NotificationKind
 from jiefen.notifications.outbox import outbox_enqueue_written_at
 from jiefen.organisation.models import Person, Role, RoleAssignment
@@ -50,8 +51,14 @@ STAGE_BY_STATE = {
 STAGES_WITH_OWN_INCIDENTS = (DeadlineStage.PERFORMANCE,)
 
 
+# Compiled once (jiefen/common/prepared.py): read for every case that enters a stage.
+_LIMITS = Prepared(
+    lambda stage, risk_grade: TimeLimit.objects.filter(stage=stage, risk_grade__in=[risk_grade, ""]), stage=str, risk_grade=str
+)
+
+
 def limit_for(stage: str, risk_grade: str) -> tuple[int, str]:
-    rows = {row.risk_grade: row for row in TimeLimit.objects.filter(stage=stage, risk_grade__in=[risk_grade, ""])}
+    rows = {row.risk_grade: row for row in _LIMITS(stage=stage, risk_grade=risk_grade)}
     row = rows.get(risk_grade) or rows.get("")
     if row is not None:
         return row.days, row.day_kind

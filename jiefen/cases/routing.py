@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from jiefen.common.errors import DomainError
+from jiefen.common.prepared import Prepared
 from jiefen.organisation.models import MEDIATION_TIER_BY_KIND, VILLAGE_UNIT_KINDS, Area, AreaKind, Unit, UnitKind
 
 from .models import RoutingRule, Tier
@@ -36,11 +37,19 @@ def _matches(rule: RoutingRule, *, complexity, risk_grade, dispute_type_id, vill
     return True
 
 
+# Compiled once (jiefen/common/prepared.py): read for every registration.
+_ACTIVE_RULES = Prepared(lambda: RoutingRule.objects.filter(is_active=True).select_related("unit").order_by("priority", "id"))
+_FIRST_ACTIVE_UNIT = Prepared(
+    lambda kind, area: Unit.objects.filter(kind=kind, area=area, is_active=True).order_by("id")[:1], kind=str, area=int
+)
+
+
 def unit_for_kind(kind: str, village: Area) -> Unit:
     """The unit of that kind serving the case's place: the village's own for village kinds,
     the subdistrict's for the rest."""
     home = village if kind in VILLAGE_UNIT_KINDS else village.subdistrict_area
-    unit = Unit.objects.filter(kind=kind, area=home, is_active=True).order_by("id").first()
+    found = _FIRST_ACTIVE_UNIT(kind=kind, area=home.pk) if home is not None else []
+    unit = found[0] if found else None
     if unit is None:
         raise DomainError(
             _("%(place)s没有启用的“%(kind)s”，请先在组织架构中设置。") % {"place": home, "kind": UnitKind(kind).label},
@@ -67,7 +76,7 @@ def route_propose(*, village: Area, compound: Area | None, complexity, risk_grad
         criminal_risk=criminal_risk,
         in_compound=in_compound,
     )
-    for rule in RoutingRule.objects.filter(is_active=True).select_related("unit").order_by("priority", "id"):
+    for rule in _ACTIVE_RULES():
         if _matches(rule, **facts):
             if rule.unit is not None and not rule.unit.is_active:
                 # A deactivated unit would leave the case without anyone to handle it.

@@ -7,9 +7,11 @@ from django.db.models import Q
 from django.http import Http404
 
 from jiefen.common.crypto import keyed_hash
+from jiefen.common.prepared import Prepared
+from jiefen.organisation.models import Area
 from jiefen.organisation.selectors import user_scope
 
-from .models import Case, CaseEvent, CaseState
+from .models import Case, CaseEvent, CaseState, DisputeType
 
 
 def visibility_branches(user):
@@ -217,3 +219,26 @@ def open_cases_of_person(*, id_numbers=(), phones=(), names=(), address="", excl
         qs = qs.exclude(pk=exclude_pk)
     return qs.distinct().order_by("-id")
 
+
+# Compiled once (jiefen/common/prepared.py): the rows every registration names.
+_ACTIVE_DISPUTE_TYPE = Prepared(lambda pk: DisputeType.objects.filter(pk=pk, is_active=True).order_by(), pk=int)
+_PLACES = Prepared(
+    lambda first, second, third: Area.objects.select_related("subdistrict").filter(pk__in=[first, second, third]).order_by(),
+    first=int,
+    second=int,
+    third=int,
+)
+
+
+# Ids are 64-bit: a larger one (a request may send any number) names no row.
+_MAX_ID = 2**63 - 1
+
+
+def intake_rows(*, dispute_type_id: int, village_id: int, compound_id=None, grid_id=None) -> tuple[DisputeType | None, dict]:
+    """The active dispute type of that id (None if there is none), and the areas of those ids
+    that exist ({id: area}, each with its subdistrict loaded): the rows a registration names."""
+    dispute_type = _ACTIVE_DISPUTE_TYPE(pk=dispute_type_id) if 0 < dispute_type_id <= _MAX_ID else []
+    ids = [pk for pk in (village_id, compound_id, grid_id) if pk is not None and 0 < pk <= _MAX_ID]
+    first, second, third = (ids * 3)[:3] if ids else (None, None, None)  # an id named twice changes nothing
+    places = _PLACES(first=first, second=second, third=third) if ids else []
+    return (dispute_type[0] if dispute_type else None), {area.pk: area for area in places}

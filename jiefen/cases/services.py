@@ -17,7 +17,7 @@ from jiefen.common.validators import normalise_id_number, normalise_phone, valid
 from jiefen.notifications.models import NotificationKind
 from jiefen.notifications.services import notify
 from jiefen.organisation.models import MEDIATION_TIER_BY_KIND, Area, AreaKind, Role, Unit
-from jiefen.organisation.selectors import areas_for_intake, mediators_of_unit, user_scope
+from jiefen.organisation.selectors import may_register_in, mediators_of_unit, unit_mediators, user_scope
 
 from .deadlines import case_record_missed_limit, case_set_deadline, deadline_after
 from .hooks import run_after_registration
@@ -90,7 +90,7 @@ def _notify(users, *, kind, case, message):
 
 
 def _unit_mediators_users(unit):
-    return list(mediators_of_unit(unit))
+    return unit_mediators(unit)
 
 
 def _lock(case_id: int, expected_version: int | None) -> Case:
@@ -204,6 +204,19 @@ CASE_FIELDS = (
 )
 
 
+def case_intake_check(*, actor, data: dict, parties: list[dict]) -> list[dict]:
+    """Registration's own checks of the place and the parties (the parties come back cleaned):
+    they read nothing but the rows handed in, except for a grid worker's village."""
+    village = data["village"]
+    _check_place(village, data.get("compound"), data.get("grid"))
+    if not parties:
+        raise ValidationError({"parties": _("至少需要一名当事人。")})
+    clean_parties = [_clean_party(raw, index) for index, raw in enumerate(parties)]
+    if not may_register_in(actor, village):
+        raise PermissionDenied(_("您不能在该村(社区)登记纠纷。"))
+    return clean_parties
+
+
 def case_register(*, actor, data: dict, parties: list[dict], routing_override: dict | None = None, today: date | None = None) -> Case:
     """Register a dispute: validate, number it, route it, set its first deadline, log it.
 
@@ -215,12 +228,7 @@ def case_register(*, actor, data: dict, parties: list[dict], routing_override: d
         raise PermissionDenied(_("您没有登记矛盾纠纷的权限。"))
     today = today or timezone.localdate()
     village = data["village"]
-    _check_place(village, data.get("compound"), data.get("grid"))
-    if not parties:
-        raise ValidationError({"parties": _("至少需要一名当事人。")})
-    clean_parties = [_clean_party(raw, index) for index, raw in enumerate(parties)]
-    if not areas_for_intake(actor).filter(pk=village.pk).exists():
-        raise PermissionDenied(_("您不能在该村(社区)登记纠纷。"))
+    clean_parties = case_intake_check(actor=actor, data=data, parties=parties)
 
     proposal = route_propose(
         village=village,

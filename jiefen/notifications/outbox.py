@@ -11,10 +11,13 @@ webhook rows hang on one notification of each group of identical notifications (
 case, message and limit) in the batch.
 """
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language
 
 from .models import (
     Notification,
@@ -48,11 +51,19 @@ def _case_link_parts() -> tuple[str, str]:
     return prefix, suffix
 
 
-def _payload_sql() -> tuple[str, list]:
+def _payload_sql() -> tuple[str, tuple]:
     """The payload as a JSON object built in SQL from the batch row `b` and its case `c`.
 
     Frozen at enqueue time: the text, the kind's label and the absolute link as they are now.
     """
+    # What the SQL depends on; rendering every kind's label costs more than the rest of a
+    # registration's notifications.
+    key = (connection.vendor, get_language(), settings.SITE_URL, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+    return _payload_sql_for(key)
+
+
+@lru_cache(maxsize=32)
+def _payload_sql_for(key) -> tuple[str, tuple]:
     json_object = "jsonb_build_object" if connection.vendor == "postgresql" else "json_object"
     labels = list(NotificationKind.choices)
     title = "CASE b.kind " + " ".join("WHEN %s THEN CAST(%s AS TEXT)" for _label in labels) + " ELSE b.kind END"
@@ -68,7 +79,7 @@ def _payload_sql() -> tuple[str, list]:
     )
     params = [str(part) for value, label in labels for part in (value, label)]
     params += [site_url(), case_prefix, case_suffix, reverse("web:notifications")]
-    return sql, params
+    return sql, tuple(params)
 
 
 def _adapt(moment):

@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass, field
 
-from .models import GRID_ROLES, LEADER_ROLES, STAFF_ROLES, Area, AreaKind, Role, RoleAssignment, Unit
+from jiefen.common.prepared import Prepared
+
+from .models import GRID_ROLES, LEADER_ROLES, STAFF_ROLES, VILLAGE_LEVEL, Area, AreaKind, Role, RoleAssignment, Unit
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,13 @@ class UserScope:
 EMPTY_SCOPE = UserScope()
 
 
+# Compiled once (jiefen/common/prepared.py): nearly every request asks.
+_ROLES = Prepared(
+    lambda user: RoleAssignment.objects.filter(person__user=user, person__is_active=True).select_related("unit__area", "area"),
+    user=int,
+)
+
+
 def user_scope(user) -> UserScope:
     """The user's scope, computed once per request and kept on the user object."""
     if user is None or not user.is_authenticated:
@@ -47,9 +56,7 @@ def user_scope(user) -> UserScope:
     cached = getattr(user, "_jiefen_scope", None)
     if cached is not None:
         return cached
-    assignments = list(
-        RoleAssignment.objects.filter(person__user=user, person__is_active=True).select_related("unit__area", "area")
-    )
+    assignments = _ROLES(user=user.pk)
     staff, leaders, units, sub_mediators, villages, grids, roles = set(), set(), set(), set(), set(), set(), set()
     reporter = False
     for assignment in assignments:
@@ -89,7 +96,7 @@ def user_scope(user) -> UserScope:
 
 
 def areas_for_intake(user):
-    """Villages a user may register a case in."""
+    """Villages a user may register a case in (`may_register_in` asks the same of one area)."""
     scope = user_scope(user)
     villages = Area.objects.filter(kind__in=[AreaKind.VILLAGE, AreaKind.COMMUNITY])
     if scope.is_superuser:
@@ -100,9 +107,33 @@ def areas_for_intake(user):
     return villages.filter(id__in=set(scope.village_ids)) | villages.filter(id__in=grid_villages)
 
 
+def may_register_in(user, area: Area) -> bool:
+    """Whether `area` is one of areas_for_intake(user), decided from the loaded row and the
+    user's scope: a query only for a grid worker's village that is not also theirs by role."""
+    if area.kind not in VILLAGE_LEVEL:
+        return False
+    scope = user_scope(user)
+    if scope.is_superuser:
+        return True
+    if scope.staff_subdistrict_ids or scope.subdistrict_mediator_ids:
+        return area.subdistrict_id in scope.staff_subdistrict_ids | scope.subdistrict_mediator_ids
+    if area.id in scope.village_ids:
+        return True
+    return bool(scope.grid_ids) and Area.objects.filter(id__in=scope.grid_ids, village_id=area.id).exists()
+
+
 def mediators_of_unit(unit: Unit):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.filter(
         person__roles__unit=unit, person__roles__role=Role.MEDIATOR, person__is_active=True, is_active=True
     ).distinct()
+
+
+# Compiled once (jiefen/common/prepared.py): every registration and hand-over tells a unit's mediators.
+_UNIT_MEDIATORS = Prepared(lambda unit: mediators_of_unit(unit), unit=int)
+
+
+def unit_mediators(unit: Unit) -> list:
+    """The users of mediators_of_unit(unit)."""
+    return _UNIT_MEDIATORS(unit=unit.pk)

@@ -5,6 +5,8 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from jiefen.common.prepared import Prepared
+
 from .models import CalendarDay
 
 HOLIDAY_NAMES = {
@@ -19,8 +21,14 @@ HOLIDAY_NAMES = {
 }
 
 
+# Compiled once (jiefen/common/prepared.py): every deadline in working days reads it.
+_DAYS = Prepared(
+    lambda start, end: CalendarDay.objects.filter(date__range=(start, end)).values_list("date", "is_workday"), start=date, end=date
+)
+
+
 def _overrides(start: date, end: date) -> dict[date, bool]:
-    return dict(CalendarDay.objects.filter(date__range=(start, end)).values_list("date", "is_workday"))
+    return dict(_DAYS(start=start, end=end))
 
 
 def _is_workday(day: date, overrides: dict[date, bool]) -> bool:
