@@ -225,6 +225,16 @@ class Case(models.Model):
             models.Index(fields=["subdistrict", "created_at"], name="case_subdistrict_created"),
             # State last: the closed-in-period counts read nothing but the index.
             models.Index(fields=["subdistrict", "closed_at", "state"], name="case_subdistrict_closed"),
+            # The cases open now that were registered before a day, with their risk (the monthly
+            # report's list of risky cases open at the period's end): without it SQLite, which
+            # keeps no statistics, ranged over every case registered before that day rather than
+            # the open ones; the risk columns are checked in the index, so only the risky rows
+            # are read.
+            models.Index(
+                fields=["subdistrict", "created_at", "risk_grade", "criminal_risk", "is_group"],
+                condition=Q(closed_at__isnull=True),
+                name="case_subdistrict_open_risk",
+            ),
             # Only imported cases are counted by their conclusion date; they are few.
             models.Index(
                 fields=["subdistrict", "concluded_at"], condition=Q(imported=True), name="case_subdistrict_concluded"

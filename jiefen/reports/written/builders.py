@@ -10,12 +10,15 @@ period before, then the tables.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, Callable
 
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -54,11 +57,57 @@ class ReportInputs:
 
 
 def gather(subdistrict, kind: str, period: Period, *, now: datetime | None = None) -> ReportInputs:
-    """Ask the indicators once for everything a report of `kind` prints."""
+    """Ask the indicators once for everything a report of `kind` prints.
+
+    The summary of the period before (for the comparisons) is read on a second connection
+    while this one reads the period's statistics (see _alongside): the two are independent and
+    mostly the database's work, so on a machine with a core to spare they take the time of
+    the longer one."""
     cases = ind.subdistrict_cases(subdistrict)
-    stats = ind.statistics(cases, period, months=12, all_villages=True, hotspot_limit=5)
-    previous = ind.summary(cases, period.previous())
+    stats, previous = _alongside(
+        lambda: ind.statistics(cases, period, months=12, all_villages=True, hotspot_limit=5),
+        # Its own QuerySet: the two threads share no object that a query could change.
+        lambda: ind.summary(ind.subdistrict_cases(subdistrict), period.previous()),
+    )
     return ReportInputs(subdistrict, kind, period, cases, stats, previous, now or timezone.now())
+
+
+def _separate_connection_sees_the_data() -> bool:
+    """Whether another connection would read what this one reads.
+
+    Not inside a transaction: the rows it has written are not committed, so another connection
+    would count without them — a caller's atomic block, and every test that runs in a rolled-
+    back transaction (PostgreSQL and SQLite alike). Not on an in-memory SQLite database (the
+    test database): another connection is another database, or, with a shared cache, one
+    whose tables lock against this connection's."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.in_atomic_block:
+        return False
+    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
+
+
+def _alongside(first: Callable[[], Any], second: Callable[[], Any]) -> tuple[Any, Any]:
+    """(first(), second()), `second` run meanwhile on a thread of its own with its own database
+    connection, closed when it is done, when another connection sees the same data; one after
+    the other otherwise. An exception of either is raised here, after both have finished.
+
+    The thread works in the caller's language and time zone (both are per thread in Django)."""
+    if not _separate_connection_sees_the_data():
+        return first(), second()
+    language, zone = translation.get_language(), timezone.get_current_timezone()
+
+    def run():
+        try:
+            with translation.override(language), timezone.override(zone):
+                return second()
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-alongside") as pool:
+        future = pool.submit(run)
+        # Leaving the block waits for the thread, also when `first` raises.
+        result = first()
+    return result, future.result()
 
 
 # ---------------------------------------------------------------- wording helpers

@@ -62,16 +62,35 @@ def overdue_cases(cases) -> CaseList:
     return _listed(cases.exclude(state=CaseState.ARCHIVED).filter(is_overdue=True).order_by("due_date", "id"))
 
 
+RISK_WATCH_ORDER = ("-risk_grade", "created_at", "id")  # "red" > "orange"
+
+
 def risk_watch_cases(cases, period: Period) -> CaseList:
     """Cases open at the end of the period (the indicator's 期末在办) that carry a risk: red or
-    orange grade, risk of turning criminal, or a group dispute."""
+    orange grade, risk of turning criminal, or a group dispute.
+
+    Read as two sets that cannot overlap — open now, and closed after the end — each one range
+    of the closure index: asked as one condition ("open now or closed after the end"), the
+    database ranged over the registration date instead and read nearly every case of the
+    subdistrict (about two seconds at a million cases). The count is one query over both sets;
+    the rows listed are taken by id from the first rows of each set, in the report's order."""
     _start, end = period.bounds()
-    return _listed(
-        cases.filter(created_at__lt=end)
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end))
-        .filter(Q(risk_grade__in=[RiskGrade.RED, RiskGrade.ORANGE]) | Q(criminal_risk=True) | Q(is_group=True))
-        .order_by("-risk_grade", "created_at", "id")
+    risky = Q(risk_grade__in=[RiskGrade.RED, RiskGrade.ORANGE]) | Q(criminal_risk=True) | Q(is_group=True)
+    halves = [
+        cases.filter(risky, closed_at__isnull=True, created_at__lt=end).order_by(),
+        cases.filter(risky, closed_at__gte=end, created_at__lt=end).order_by(),
+    ]
+    count = halves[0].values("pk").union(halves[1].values("pk"), all=True).count()
+    if not count:
+        return CaseList(0)
+    first = (
+        halves[0].values_list("id", "risk_grade", "created_at")
+        .union(halves[1].values_list("id", "risk_grade", "created_at"), all=True)
+        .order_by(*RISK_WATCH_ORDER)[:LIST_LIMIT]
     )
+    ids = [row[0] for row in first]
+    rows = cases.filter(pk__in=ids).select_related("village", "assigned_unit", "dispute_type").order_by(*RISK_WATCH_ORDER)
+    return CaseList(count, list(rows))
 
 
 @dataclass
