@@ -11,11 +11,12 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Q
+from django.http import Http404
 from django.utils import timezone
 
 from jiefen.assessment.models import Incident
 from jiefen.cases.models import Case, CaseEvent, CaseState, Channel, DisputeType, Party, PartyKind, RiskGrade, Tier
-from jiefen.cases.selectors import cases_visible_to
+from jiefen.cases.selectors import case_get_for_user, cases_visible_to
 from jiefen.common.validators import validate_id_number, validate_phone
 from jiefen.notifications.models import Notification
 from jiefen.organisation.demo import DEMO_LOGINS, DEMO_NOTE, DEMO_PASSWORD, demo_reset, demo_subdistrict
@@ -205,6 +206,44 @@ def test_demo_logins_see_the_right_cases(demo):
     assert lingdao.is_leader_only and not lingdao.can_register
     assert cases_visible_to(users["lingdao"]).count() == all_cases.count()
     assert users["admin"].is_superuser
+
+
+def test_demo_logins_open_the_cases_they_see(demo):
+    """case_get_for_user (prepared by the visibility terms of each scope) lets every login
+    open exactly the cases cases_visible_to gives it."""
+    cases = list(Case.objects.filter(subdistrict=demo.subdistrict).values_list("id", "number"))
+    for login in DEMO_LOGINS:
+        user = User.objects.get(username=login.username)
+        visible = set(cases_visible_to(user).values_list("id", flat=True))
+        opened = set()
+        for pk, number in cases:
+            try:
+                assert case_get_for_user(user, pk=pk).number == number
+            except Http404:
+                continue
+            opened.add(pk)
+        assert opened == visible, login.username
+
+
+def test_the_case_page_loads_every_demo_case_as_django_would(demo):
+    """Every demo case, with all the panels' relations (some of every kind the demo has): the
+    prepared load leaves on the case what prefetch_related_objects does."""
+    from django.db.models import Prefetch, prefetch_related_objects
+
+    from jiefen.common.prepared import prepared_prefetch
+    from jiefen.web.panels import CASE_PANELS
+
+    from .test_prepared_case_page import picture
+
+    lookups = {"parties": "parties"}
+    for panel in CASE_PANELS.values():
+        for lookup in panel.prefetch() if panel.prefetch else ():
+            lookups.setdefault(lookup.prefetch_to if isinstance(lookup, Prefetch) else lookup, lookup)
+    for pk in Case.objects.filter(subdistrict=demo.subdistrict).values_list("id", flat=True):
+        ours, djangos = Case.objects.get(pk=pk), Case.objects.get(pk=pk)
+        prepared_prefetch([ours], list(lookups.values()), key="demo")
+        prefetch_related_objects([djangos], *lookups.values())
+        assert picture(ours) == picture(djangos), pk
 
 
 def snapshot():

@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Count, Q, Window
+from django.db.models.query import MAX_GET_RESULTS
 from django.http import Http404
 
 from jiefen.common.crypto import keyed_hash
@@ -14,9 +15,10 @@ from jiefen.organisation.selectors import user_scope
 from .models import Case, CaseEvent, CaseState, DisputeType
 
 
-def visibility_branches(user):
+def _visibility_terms(user):
     """The one rule of case visibility (DESIGN §1, issue 2 §7), as its alternatives: a list of
-    conditions any of which lets the user see a case, or None when the user sees every case.
+    (lookup, value) terms any of which lets the user see a case, or None when the user sees
+    every case.
 
     Staff and leaders see their whole subdistrict; a mediator their unit's village and the
     cases assigned to their unit; a grid worker what they reported and their grid's cases;
@@ -27,43 +29,93 @@ def visibility_branches(user):
     scope = user_scope(user)
     if scope.is_superuser:
         return None
-    branches = []
+    terms = []
     if scope.subdistrict_ids:
-        branches.append(Q(subdistrict_id__in=scope.subdistrict_ids))
+        terms.append(("subdistrict_id__in", sorted(scope.subdistrict_ids)))
     if scope.village_ids:
-        branches.append(Q(village_id__in=scope.village_ids))
+        terms.append(("village_id__in", sorted(scope.village_ids)))
     if scope.mediator_unit_ids:
-        branches.append(Q(assigned_unit_id__in=scope.mediator_unit_ids))
+        terms.append(("assigned_unit_id__in", sorted(scope.mediator_unit_ids)))
     if scope.grid_ids:
-        branches.append(Q(grid_id__in=scope.grid_ids))
+        terms.append(("grid_id__in", sorted(scope.grid_ids)))
     if scope.is_grid_reporter:
-        branches.append(Q(reported_by_id=user.pk))
-    return branches
+        terms.append(("reported_by_id", user.pk))
+    return terms
+
+
+def visibility_branches(user):
+    """The visibility rule (see `_visibility_terms`) as a list of conditions any of which lets
+    the user see a case, or None when the user sees every case."""
+    terms = _visibility_terms(user)
+    return None if terms is None else [Q(**{lookup: value}) for lookup, value in terms]
+
+
+def _cases_matching(terms):
+    if terms is None:
+        return Case.objects.all()
+    condition = Q(pk__in=[])
+    for lookup, value in terms:
+        condition |= Q(**{lookup: value})
+    return Case.objects.filter(condition)
 
 
 def cases_visible_to(user):
     """Every case the user may see (see `visibility_branches`)."""
     if user is None or not user.is_authenticated:
         return Case.objects.none()
-    branches = visibility_branches(user)
-    if branches is None:
-        return Case.objects.all()
-    condition = Q(pk__in=[])
-    for branch in branches:
-        condition |= branch
-    return Case.objects.filter(condition)
+    return _cases_matching(_visibility_terms(user))
+
+
+CASE_PAGE_RELATED = (
+    "dispute_type", "village", "compound", "grid", "assigned_unit", "mediator", "reported_by", "recurrence_of",
+    "escalated_from_unit",
+)
+
+
+def _case_get_prepared(lookup, names) -> Prepared:
+    """The case by `lookup` among those the visibility terms named `names` let see (see
+    _visibility_terms; None: every case), its related rows joined: asked for `value` and the
+    terms' values as term0, term1 …"""
+    types = {"value": int if lookup == "pk" else str}
+    types.update({f"term{n}": [int] if name.endswith("__in") else int for n, name in enumerate(names or ())})
+
+    def build(value, **values):
+        terms = None if names is None else [(name, values[f"term{n}"]) for n, name in enumerate(names)]
+        return _cases_matching(terms).select_related(*CASE_PAGE_RELATED).filter(**{lookup: value}).order_by()[:MAX_GET_RESULTS]
+
+    return Prepared(build, **types)
+
+
+# By the lookup and the visibility terms the user's scope has: every case page and action asks.
+_CASE_GET: dict = {}
+# Ids are 64-bit: a larger one (a request may send any number) names no row.
+_MAX_ID = 2**63 - 1
 
 
 def case_get_for_user(user, *, pk=None, number=None) -> Case:
     """The case if the user may see it; 404 otherwise, so its existence is not disclosed."""
-    lookup = {"pk": pk} if pk is not None else {"number": number}
-    try:
-        return cases_visible_to(user).select_related(
-            "dispute_type", "village", "compound", "grid", "assigned_unit", "mediator", "reported_by", "recurrence_of",
-            "escalated_from_unit",
-        ).get(**lookup)
-    except (Case.DoesNotExist, ValueError):
-        raise Http404 from None
+    lookup, value = ("pk", pk) if pk is not None else ("number", number)
+    if user is None or not user.is_authenticated:
+        raise Http404
+    if type(value) is not (int if lookup == "pk" else str):
+        # Anything but an id or a number as the URLs give them: as the ORM takes it.
+        try:
+            return cases_visible_to(user).select_related(*CASE_PAGE_RELATED).get(**{lookup: value})
+        except (Case.DoesNotExist, ValueError):
+            raise Http404 from None
+    if lookup == "pk" and not 0 < value <= _MAX_ID:
+        raise Http404
+    terms = _visibility_terms(user)
+    names = None if terms is None else tuple(name for name, _value in terms)
+    query = _CASE_GET.get((lookup, names))
+    if query is None:
+        query = _CASE_GET[(lookup, names)] = _case_get_prepared(lookup, names)
+    found = query(value=value, **{f"term{n}": term_value for n, (_name, term_value) in enumerate(terms or ())})
+    if not found:
+        raise Http404
+    if len(found) > 1:
+        raise Case.MultipleObjectsReturned(f"get() returned more than one Case -- it returned {len(found)}!")
+    return found[0]
 
 
 @dataclass
@@ -147,6 +199,30 @@ def case_events(case):
     return CaseEvent.objects.filter(case=case).select_related("actor").order_by("id")
 
 
+_ALL_EVENTS = Prepared(lambda case: CaseEvent.objects.filter(case_id=case).select_related("actor").order_by("id"), case=int)
+_LATEST_EVENTS: dict = {}  # by how many
+
+
+def case_timeline_events(case, latest=None) -> tuple[list, int]:
+    """The case's events oldest first with their actors, and how many it has in all: every
+    one, or the `latest` so many."""
+    if latest is None:
+        events = _ALL_EVENTS(case=case.pk)
+        return events, len(events)
+    query = _LATEST_EVENTS.get(latest)
+    if query is None:
+        # The total comes with the rows (a window over the whole history, counted before the limit).
+        query = _LATEST_EVENTS[latest] = Prepared(
+            lambda case: CaseEvent.objects.filter(case_id=case)
+            .select_related("actor")
+            .annotate(total=Window(Count("id")))
+            .order_by("-id")[:latest],
+            case=int,
+        )
+    events = query(case=case.pk)
+    return events[::-1], events[0].total if events else 0
+
+
 def my_work(user, *, today: date, limit: int = 20):
     """The lists on a user's home page: overdue, due soon, new (unaccepted), and the rest in
     progress, each the first `limit` by its order.
@@ -228,10 +304,6 @@ _PLACES = Prepared(
     second=int,
     third=int,
 )
-
-
-# Ids are 64-bit: a larger one (a request may send any number) names no row.
-_MAX_ID = 2**63 - 1
 
 
 def intake_rows(*, dispute_type_id: int, village_id: int, compound_id=None, grid_id=None) -> tuple[DisputeType | None, dict]:

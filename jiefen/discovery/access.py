@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from jiefen.common.prepared import Prepared
 from jiefen.organisation.models import Area, AreaKind, Person
 from jiefen.organisation.selectors import user_scope
 
@@ -49,6 +50,12 @@ class DiscoveryAccess:
         return self.is_superuser or bool(self.staff_subdistrict_ids)
 
 
+# What access_for reads, on every page of the registers and every case page with a visit.
+_VILLAGES_OF = Prepared(lambda ids: Area.objects.filter(id__in=ids).values_list("village_id", flat=True), ids=[int])
+_SUBDISTRICTS_OF = Prepared(lambda ids: Area.objects.filter(id__in=ids).values_list("subdistrict_id", flat=True), ids=[int])
+_PERSON_OF = Prepared(lambda user: Person.objects.filter(user_id=user).order_by("pk").values_list("id", flat=True)[:1], user=int)
+
+
 def access_for(user) -> DiscoveryAccess:
     if user is None or not user.is_authenticated:
         return DiscoveryAccess()
@@ -58,10 +65,11 @@ def access_for(user) -> DiscoveryAccess:
     scope = user_scope(user)
     grid_villages = set()
     if scope.grid_ids:
-        grid_villages = set(Area.objects.filter(id__in=scope.grid_ids).values_list("village_id", flat=True))
+        grid_villages = set(_VILLAGES_OF(ids=sorted(scope.grid_ids)))
     villages = (set(scope.village_ids) | grid_villages) - {None}
-    village_subs = set(Area.objects.filter(id__in=villages).values_list("subdistrict_id", flat=True)) if villages else set()
-    person_id = Person.objects.filter(user=user).values_list("id", flat=True).first()
+    village_subs = set(_SUBDISTRICTS_OF(ids=sorted(villages))) if villages else set()
+    person = _PERSON_OF(user=user.pk)
+    person_id = person[0] if person else None
     access = DiscoveryAccess(
         is_superuser=scope.is_superuser,
         staff_subdistrict_ids=scope.staff_subdistrict_ids,
@@ -113,15 +121,26 @@ def reception_visits_visible_to(user):
 # ---------------------------------------------------------------- field work
 
 
-def field_visits_visible_to(user):
+def field_visit_terms(user):
+    """Who reads which field work, as values: (subdistricts read in full, villages read, the
+    user whose own records they are); None for a superuser, who reads everything."""
     access = access_for(user)
     if access.is_superuser:
-        return FieldVisit.objects.all()
+        return None
+    return sorted(access.reads_subdistrict), sorted(access.village_ids), user.pk
+
+
+def field_visits_matching(subdistrict_ids, village_ids, user_id):
+    return FieldVisit.objects.filter(
+        Q(subdistrict_id__in=subdistrict_ids) | Q(village_id__in=village_ids) | Q(recorded_by_id=user_id)
+    )
+
+
+def field_visits_visible_to(user):
     if user is None or not user.is_authenticated:
         return FieldVisit.objects.none()
-    return FieldVisit.objects.filter(
-        Q(subdistrict_id__in=access.reads_subdistrict) | Q(village_id__in=access.village_ids) | Q(recorded_by_id=user.pk)
-    )
+    terms = field_visit_terms(user)
+    return FieldVisit.objects.all() if terms is None else field_visits_matching(*terms)
 
 
 def field_visit_kinds_for(user, village: Area) -> tuple:

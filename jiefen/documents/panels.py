@@ -2,11 +2,11 @@
 or missing), download links for every document as DOCX and PDF, and the dossier PDF."""
 
 from django.db.models import Prefetch
-from django.urls import reverse
 
 from jiefen.cases.models import CaseEvent
 from jiefen.mediation.panel import case_page_prefetch
 
+from jiefen.web.display import url_path
 from jiefen.web.panels import CasePanel, register_case_panel
 
 from .builders import LIFECYCLE_KINDS
@@ -22,7 +22,7 @@ def panel_context(request, case):
         "as_needed": [entry for entry in items if entry.requirement == AS_NEEDED],
         "missing": checklist_missing(items),
         "can_download": may_download(request.user, case),
-        "dossier_url": reverse("documents:dossier", args=[case.pk]),
+        "dossier_url": url_path("documents:dossier", case.pk),
     }
 
 

@@ -20,10 +20,9 @@ reports) are listed, present or not, and never block archiving."""
 
 from dataclasses import dataclass, field
 
-from django.urls import reverse
-
 from jiefen.cases.models import AgreementForm, Case, Channel
 from jiefen.mediation.models import Evidence
+from jiefen.web.display import url_path
 
 from .builders import KINDS, case_documents, loaded, transition_events, was_rejected
 
@@ -66,13 +65,11 @@ class ChecklistItem:
 
 def document_urls(case_id: int, kind: str, ref: int) -> tuple[str, str]:
     if ref:
-        args = {"pk": case_id, "kind": kind, "ref": ref}
         return (
-            reverse("documents:document_ref", kwargs={**args, "fmt": "pdf"}),
-            reverse("documents:document_ref", kwargs={**args, "fmt": "docx"}),
+            url_path("documents:document_ref", case_id, kind, ref, "pdf"),
+            url_path("documents:document_ref", case_id, kind, ref, "docx"),
         )
-    args = {"pk": case_id, "kind": kind}
-    return reverse("documents:document", kwargs={**args, "fmt": "pdf"}), reverse("documents:document", kwargs={**args, "fmt": "docx"})
+    return url_path("documents:document", case_id, kind, "pdf"), url_path("documents:document", case_id, kind, "docx")
 
 
 def _links(case, refs):

@@ -4,7 +4,8 @@ services, whose errors come back next to the fields they name."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jiefen.web.forms import DATE_ERROR, DateInput, closed_form
+from jiefen.web.display import url_path
+from jiefen.web.forms import DATE_ERROR, DateInput, closed_panel_form
 
 from .models import ConsentDecision, PrivacyReason, RecordKind, ReferralDirection, ReferralKind, SessionKind
 from .services import preparation, sittings
@@ -62,8 +63,16 @@ class PanelForm(forms.Form):
         pass
 
     @classmethod
-    def closed(cls):
-        return closed_form(cls)
+    def closed(cls, case_id):
+        """The form as the case page shows it until it is opened (see closed_form)."""
+        return closed_panel_form(
+            cls,
+            case_id=case_id,
+            dom_id=f"m-{cls.op}",
+            details_class=f"action action-m-{cls.op}",
+            fields_url=url_path("mediation:fields", case_id, cls.op),
+            action_url=url_path("mediation:act", case_id, cls.op),
+        )
 
 
 class ConsentForm(PanelForm):

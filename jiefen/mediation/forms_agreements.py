@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiefen.organisation.models import Unit, UnitKind
-from jiefen.web.forms import DATE_ERROR, DateInput, closed_form
+from jiefen.web.display import url_path
+from jiefen.web.forms import DATE_ERROR, DateInput, closed_panel_form
 
 from .models import ConfirmationOutcome, PerformanceFinding, Satisfaction, SignerKind, SignMethod
 from .services.aftercare import METHODS
@@ -71,8 +72,23 @@ class AgreementPanelForm(forms.Form):
         pass
 
     @classmethod
-    def closed(cls, row=None):
-        return closed_form(cls, row=row, dom_id=cls.dom_id_of(row))
+    def closed(cls, case_id, row=None):
+        """The form as the case page shows it until it is opened (see closed_form)."""
+        if row:
+            fields_url = url_path("agreements:fields_row", case_id, cls.op, row)
+            action_url = url_path("agreements:act_row", case_id, cls.op, row)
+        else:
+            fields_url = url_path("agreements:fields", case_id, cls.op)
+            action_url = url_path("agreements:act", case_id, cls.op)
+        return closed_panel_form(
+            cls,
+            case_id=case_id,
+            dom_id=cls.dom_id_of(row),
+            details_class=f"action action-ag-{cls.op}",
+            fields_url=fields_url,
+            action_url=action_url,
+            row=row,
+        )
 
     def service_field(self, key):
         """The form field a service error key names (the services' argument names)."""

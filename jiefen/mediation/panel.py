@@ -95,7 +95,7 @@ def panel_context(request, case):
             elif opened == f"m-{op}":
                 forms[op] = form_class(case=case, user=request.user)
             else:
-                forms[op] = form_class.closed()
+                forms[op] = form_class.closed(case.pk)
     return {
         "consents": consents,
         "consent_history": history[::-1],

@@ -30,7 +30,7 @@ def _form(request, case, op, row=None):
 def _page_form(request, case, op, row=None, build=None):
     """A form as the case page shows it: closed (its fields come when it is opened) unless it
     was just refused or the page was asked for it with ?open= (no JavaScript)."""
-    closed = FORMS[op].closed(row)
+    closed = FORMS[op].closed(case.pk, row)
     failed = getattr(request, "agreements_failed", None)
     refused = failed is not None and failed.op == op and failed.row == row
     if refused or request.GET.get("open") == closed.dom_id:

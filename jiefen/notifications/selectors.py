@@ -1,5 +1,7 @@
 """Reads of a user's inbox."""
 
+from jiefen.common.prepared import Prepared
+
 from .models import Notification
 
 
@@ -18,9 +20,16 @@ def notifications_for(user, *, after_id: int | None = None, limit: int = 50):
 UNREAD_BADGE_LIMIT = 99
 
 
+# Compiled once (jiefen/common/prepared.py): every page's navigation asks.
+_UNREAD = Prepared(
+    lambda user: Notification.objects.filter(user_id=user, read_at__isnull=True).values_list("id", flat=True)[: UNREAD_BADGE_LIMIT + 1],
+    user=int,
+)
+
+
 def unread_count(user) -> int:
     """Unread notifications, counted up to UNREAD_BADGE_LIMIT + 1."""
-    return Notification.objects.filter(user=user, read_at__isnull=True)[: UNREAD_BADGE_LIMIT + 1].count()
+    return len(_UNREAD(user=user.pk))
 
 
 def email_deliveries_for(user, *, limit: int = 10):

@@ -4,6 +4,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiefen.organisation.models import Area, AreaKind, Room, RoomKind, Unit, UnitKind
+from jiefen.web.display import url_path
+from jiefen.web.forms import closed_panel_form
 
 from .access import units_recordable_by
 from .models import Programme
@@ -51,6 +53,19 @@ class ReferralForm(forms.Form):
     party = forms.ModelChoiceField(label=_("当事人"), queryset=None, empty_label=_("请选择当事人"))
     reason = forms.CharField(label=_("转介原因"), widget=forms.Textarea(attrs={"rows": 2}))
     room = forms.ModelChoiceField(label=_("心理咨询室"), queryset=Room.objects.none(), required=False, empty_label=_("暂不指定"))
+
+    @classmethod
+    def closed(cls, case_id):
+        """The form as the case page shows it until it is opened (see closed_form)."""
+        return closed_panel_form(
+            cls,
+            case_id=case_id,
+            dom_id="counselling",
+            details_class=None,
+            summary_class="btn btn-small",
+            fields_url=url_path("prevention:referral_fields", case_id),
+            action_url=url_path("prevention:referral_new", case_id),
+        )
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)

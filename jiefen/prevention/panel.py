@@ -19,5 +19,11 @@ def panel_context(request, case):
     can_refer = case.state != "archived"
     form = None
     if can_refer:
-        form = failed if isinstance(failed, ReferralForm) else ReferralForm(case=case)
+        # The fields only for the form being filled in: refused, or asked for with ?open= (no JavaScript).
+        if isinstance(failed, ReferralForm):
+            form = failed
+        elif request.GET.get("open") == "counselling":
+            form = ReferralForm(case=case)
+        else:
+            form = ReferralForm.closed(case.pk)
     return {"case": case, "referrals": referrals, "form": form, "failed_step": failed if failed is not None and not isinstance(failed, ReferralForm) else None}

@@ -1,16 +1,19 @@
 """How case data is shown: masked personal numbers, the QR code, and the event log in words."""
 
+import re
 from functools import lru_cache
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from jiefen.cases.lifecycle import TRANSITIONS
 from jiefen.cases.models import AgreementForm, CaseState, Channel, Complexity, DeadlineStage, EventKind, ReferralRoute, RiskGrade, Tier
+from jiefen.common.prepared import Prepared
 from jiefen.organisation.models import Unit
 
 
@@ -36,6 +39,20 @@ def register_note_action(action: str, title, details=None) -> None:
     NOTE_ACTIONS[action] = (title, details)
 
 
+@lru_cache(maxsize=None)
+def _choice_labels(model, field_name):
+    return dict(model._meta.get_field(field_name).flatchoices)
+
+
+def choice_label(obj, field_name):
+    """`obj.get_<field_name>_display()`, for pages that show many: Django's rebuilds the
+    field's choices into a fresh dict on every call, translating each label to hash it (some
+    two hundred function calls); this looks the label up in a dict kept per model field and
+    translates only the one shown."""
+    value = getattr(obj, field_name)
+    return _choice_labels(type(obj), field_name).get(value, value)
+
+
 def stage_label(value):
     return str(STAGE_LABELS.get(value, value or ""))
 
@@ -53,6 +70,48 @@ def mask_phone(value):
     if len(value) < 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+# ---------------------------------------------------------------- paths
+
+_PLAIN_TEXT = re.compile(r"[A-Za-z0-9_]+\Z")
+_TEXT_STAND_IN = "zq{}qz"
+_INT_STAND_IN = 2_147_480_000
+
+
+@lru_cache(maxsize=256)
+def _path_format(urlconf, script_prefix, name, kinds):
+    """reverse(name) with stand-ins for the arguments, made into a format string; None when
+    the route does not take such stand-ins (it then goes through reverse every time)."""
+    stand_ins = [str(_INT_STAND_IN + n) if kind == "int" else _TEXT_STAND_IN.format(n) for n, kind in enumerate(kinds)]
+    try:
+        path = reverse(name, urlconf=urlconf, args=[int(a) if k == "int" else a for a, k in zip(stand_ins, kinds)])
+    except NoReverseMatch:
+        return None
+    path = path.replace("{", "{{").replace("}", "}}")
+    for n, stand_in in enumerate(stand_ins):
+        if path.count(stand_in) != 1:
+            return None
+        path = path.replace(stand_in, "{%d}" % n)
+    return path
+
+
+def url_path(name, *args):
+    """reverse(name, args=args), for a route taking ids (int converters) and plain words (slug
+    or str ones): reversing a route costs ~90 function calls, and the case page links to a
+    few dozen; the route is reversed once and its path filled in after.
+
+    Anything else (negative numbers, text that would need quoting) goes through reverse."""
+    kinds = []
+    for arg in args:
+        if type(arg) is int and arg >= 0:
+            kinds.append("int")
+        elif type(arg) is str and _PLAIN_TEXT.match(arg):
+            kinds.append("str")
+        else:
+            return reverse(name, args=args)
+    path = _path_format(get_urlconf(), get_script_prefix(), name, tuple(kinds))
+    return reverse(name, args=args) if path is None else path.format(*args)
 
 
 def case_absolute_url(case):
@@ -86,8 +145,8 @@ def _who(user):
 
 
 def _unit_name(units, unit_id, fallback=""):
-    unit = units.get(unit_id)
-    return unit.name if unit else (fallback or str(unit_id))
+    name = units.get(unit_id)
+    return name if name is not None else (fallback or str(unit_id))
 
 
 def _tier(value):
@@ -182,6 +241,9 @@ def _details(event, units):
     return _transition_details(data)
 
 
+_UNIT_NAMES = Prepared(lambda ids: Unit.objects.filter(pk__in=ids).values_list("id", "name"), ids=[int])
+
+
 def timeline(events):
     """Each event with a title and its data spelled out; unit names fetched in one query."""
     events = list(events)
@@ -191,7 +253,7 @@ def timeline(events):
         for key in ("proposed_unit", "from_unit", "to_unit"):
             if isinstance(data.get(key), int):
                 unit_ids.add(data[key])
-    units = Unit.objects.in_bulk(unit_ids) if unit_ids else {}
+    units = dict(_UNIT_NAMES(ids=sorted(unit_ids))) if unit_ids else {}
     rows = []
     for event in events:
         if event.kind in (EventKind.TRANSITION, EventKind.ESCALATED) and event.action in TRANSITIONS:
@@ -199,7 +261,7 @@ def timeline(events):
         elif event.kind == EventKind.NOTE and event.action in NOTE_ACTIONS:
             title = str(NOTE_ACTIONS[event.action][0])
         else:
-            title = event.get_kind_display()
+            title = str(choice_label(event, "kind"))
         moved = event.from_state != event.to_state
         # Formatted here once: the template's date filter costs tens of microseconds a call and
         # a timeline shows two per event.
@@ -217,3 +279,76 @@ def timeline(events):
             }
         )
     return rows
+
+
+# One event of the case page's history (web/case_detail.html). Written out here, not in the
+# template: a history is the page's longest list, and each of its rows through the template
+# language cost some three hundred function calls; this is the same markup.
+_EVENT_ITEM = """
+        <li class="event event-{kind}">
+          <p class="event-head"><strong>{title}</strong>
+            {transition}</p>
+          <p class="event-meta"><time datetime="{at_iso}">{at_text}</time> · {who}</p>
+          {reason}
+          {details}
+        </li>
+        """
+
+
+def timeline_html(rows):
+    """The <li> of each row of `timeline(…)`, every value escaped."""
+    reason_label = conditional_escape(_("理由："))
+    items = []
+    for row in rows:
+        event = row["event"]
+        from_state, to_state = row["from_state"], row["to_state"]
+        transition = ""
+        if from_state or to_state:
+            moved_from = f"{conditional_escape(from_state)} → " if from_state else ""
+            transition = f'<span class="transition">{moved_from}{conditional_escape(to_state)}</span>'
+        reason = f'<p class="event-reason">{reason_label}{conditional_escape(event.reason)}</p>' if event.reason else ""
+        details = "".join(f'<p class="event-detail">{conditional_escape(line)}</p>' for line in row["details"])
+        items.append(
+            _EVENT_ITEM.format(
+                kind=conditional_escape(event.kind),
+                title=conditional_escape(row["title"]),
+                transition=transition,
+                at_iso=conditional_escape(row["at_iso"]),
+                at_text=conditional_escape(row["at_text"]),
+                who=conditional_escape(row["who"]),
+                reason=reason,
+                details=details,
+            )
+        )
+    return mark_safe("".join(items))
+
+
+# A form of the case page until it is opened (web.forms.closed_form), as the action_form tag
+# draws it. The page shows a dozen or more; through the template language each cost some
+# four hundred function calls.
+_CLOSED_FORM = """
+<details{details_class} hx-get="{fields_url}" hx-trigger="toggle once" hx-target="find .lazy-fields" hx-swap="outerHTML">
+  <summary{summary_class}>{summary}</summary>
+  <form id="action-{dom_id}" method="post" action="{action_url}" class="stack"{enctype}>{csrf}{hidden}
+    <div class="lazy-fields"><a href="{open_url}">{fill_in}</a></div>
+  </form>
+</details>
+"""
+
+
+def closed_form_html(form, csrf_input):
+    return mark_safe(
+        _CLOSED_FORM.format(
+            details_class=f' class="{conditional_escape(form.details_class)}"' if form.details_class else "",
+            fields_url=conditional_escape(form.fields_url),
+            summary_class=f' class="{conditional_escape(form.summary_class)}"' if form.summary_class else "",
+            summary=conditional_escape(form.summary),
+            dom_id=conditional_escape(form.dom_id),
+            action_url=conditional_escape(form.action_url),
+            enctype=' enctype="multipart/form-data"' if form.is_multipart else "",
+            csrf=csrf_input,
+            hidden=conditional_escape(form.hidden),
+            open_url=conditional_escape(form.open_url),
+            fill_in=conditional_escape(_("填写表单")),
+        )
+    )

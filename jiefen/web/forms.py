@@ -1,6 +1,7 @@
 """Forms of the web UI. They parse and type-check input; every business rule stays in the
 services, whose errors `apply_service_errors` puts back next to the right field."""
 
+import functools
 import re
 from types import SimpleNamespace
 
@@ -9,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.utils import flatatt
 from django.urls import reverse
-from django.utils.html import conditional_escape, escape
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -34,16 +35,48 @@ from jiefen.common.validators import normalise_id_number, normalise_phone, valid
 from jiefen.organisation.models import MEDIATION_TIER_BY_KIND, VILLAGE_LEVEL, Area, AreaKind, Unit
 from jiefen.organisation.selectors import areas_for_intake, mediators_of_unit, user_scope
 
+from .display import url_path
+
 DATE_ERROR = _("日期格式应为“年-月-日”，例如 2026-03-01。")
 MEDIATION_UNIT_KINDS = list(MEDIATION_TIER_BY_KIND)
 
 
-def closed_form(form_class, **attrs):
-    """What the case page shows of a panel form until it is opened (op, title, whether it
-    uploads files): its fields, and the choices they read from the database, come when it is
-    (see web/_action_form.html)."""
-    multipart = any(field.widget.needs_multipart_form for field in form_class.base_fields.values())
-    return SimpleNamespace(op=form_class.op, title=form_class.title, is_multipart=multipart, **attrs)
+@functools.cache
+def _uploads_files(form_class) -> bool:
+    return any(field.widget.needs_multipart_form for field in form_class.base_fields.values())
+
+
+def closed_form(
+    *, case_id, dom_id, summary, fields_url, action_url, details_class=None, summary_class="", is_multipart=False,
+    hidden="", **attrs,
+):
+    """What the case page shows of a form until it is opened (see the action_form tag): its
+    summary and where it posts (`hidden` inputs besides); its fields, and the choices they read
+    from the database, come from `fields_url` when it is opened (htmx), or without JavaScript
+    with the page reloaded with it open (?open=<dom_id>). `attrs`: whatever else the page
+    reads of it (op, title, row …)."""
+    return SimpleNamespace(
+        is_closed=True,
+        dom_id=dom_id,
+        summary=summary,
+        fields_url=fields_url,
+        action_url=action_url,
+        details_class=details_class,
+        summary_class=summary_class,
+        is_multipart=is_multipart,
+        hidden=hidden,
+        open_url=f"{url_path('web:case_detail', case_id)}?open={dom_id}#action-{dom_id}",
+        **attrs,
+    )
+
+
+def closed_panel_form(form_class, *, case_id, dom_id, details_class, fields_url, action_url, **attrs):
+    """closed_form() of a panel's form class (its op, title, and whether it uploads files)."""
+    return closed_form(
+        case_id=case_id, dom_id=dom_id, summary=form_class.title, fields_url=fields_url, action_url=action_url,
+        details_class=details_class, op=form_class.op, title=form_class.title, is_multipart=_uploads_files(form_class),
+        **attrs,
+    )
 
 
 class PlainSelect(forms.Select):
@@ -521,6 +554,22 @@ class ActionForm(forms.Form):
         if builder:
             builder(case)
         self.order_fields([*self.extra_names, "reason"])
+
+    @classmethod
+    def closed(cls, case, action):
+        """The form as the case page shows it until it is opened (closed_form)."""
+        label = action_label(action)
+        return closed_form(
+            case_id=case.pk,
+            dom_id=action,
+            summary=label,
+            fields_url=url_path("web:case_action_fields", case.pk, action),
+            action_url=url_path("web:case_act", case.pk, action),
+            details_class=f"action action-{action}",
+            hidden=format_html('\n    <input type="hidden" name="expected_version" value="{}">', case.version),
+            action=action,
+            label=label,
+        )
 
     @property
     def extra_names(self):

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from django.db import connections, router
-from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch
+
+from jiefen.common.prepared import prepared_prefetch
 
 
 @dataclass(frozen=True)
@@ -20,11 +22,13 @@ class CasePanel:
     template: str
     context: Callable  # (request, case) -> dict, or None to hide the panel
     order: int = 100
-    # () -> lookups (names or Prefetch objects) to load onto the case for this panel; a
-    # callable because a Prefetch's queryset must be fresh for every request.
+    # () -> lookups (names or Prefetch objects) to load onto the case for this panel. Called
+    # once per process: the page compiles their queries once and keeps them (see _plan), so a
+    # lookup's queryset must not depend on the request, the user or the time.
     prefetch: Callable | None = None
     # () -> {name: Exists(...)} on the case (OuterRef("pk")); the page evaluates them with the
-    # relations' and leaves the answers in case.page_has[name] (see has_rows).
+    # relations' and leaves the answers in case.page_has[name] (see has_rows). Called once
+    # per process, as `prefetch`.
     probes: Callable | None = None
 
 
@@ -35,61 +39,87 @@ def register_case_panel(panel: CasePanel) -> None:
     CASE_PANELS[panel.key] = panel
 
 
-def _probe(case, lookup: Prefetch):
+def _probe(lookup: Prefetch):
     """Whether the case has any row of the relation `lookup` fetches."""
-    relation = case._meta.get_field(lookup.prefetch_through)
+    from jiefen.cases.models import Case
+
+    relation = Case._meta.get_field(lookup.prefetch_through)
     # A plain queryset unless the lookup filters its rows: select_related and nested prefetches
     # only make the subquery dearer to build.
     rows = lookup.queryset if lookup.queryset.query.where else relation.related_model._base_manager.all()
     return Exists(rows.filter(**{relation.field.name: OuterRef("pk")}).order_by())
 
 
-# The probe query's SQL by (database, probe names): compiling a dozen EXISTS subqueries costs
-# more than running them, and only the case id changes from one page to the next.
-_PROBE_SQL: dict = {}
 _CASE_ID_PLACEHOLDER = -7_919_731  # stands for the case id while the query is compiled once
 
 
-def _ask(model, pk, probes: dict) -> dict:
-    """case-level answers {name: bool} to `probes` ({name: Exists(...)}), which depend on
-    nothing but the case (not on the user, the time or the request)."""
-    connection = connections[router.db_for_read(model)]
-    key = (connection.alias, connection.vendor, tuple(probes))
-    if key not in _PROBE_SQL:
-        query = model._base_manager.filter(pk=_CASE_ID_PLACEHOLDER).values(**probes).query
-        sql, params = query.get_compiler(connection=connection).as_sql()
-        _PROBE_SQL[key] = (sql, tuple(params), list(query.annotation_select))
-    sql, params, names = _PROBE_SQL[key]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pk if value == _CASE_ID_PLACEHOLDER else value for value in params])
-        row = cursor.fetchone()
-    if row is None:
-        raise model.DoesNotExist
-    return {name: bool(value) for name, value in zip(names, row)}
+@dataclass
+class _PagePlan:
+    """What the page asks and loads for every case, worked out once per process (and
+    database): the panels' relations (each once, whichever panels share it), and the SQL of
+    the one query asking which of them, and which of the probes, have any row."""
+
+    lookups: dict  # prefetch_to -> lookup
+    probed: list  # the relations asked about before they are fetched
+    sql: str | None  # None when nothing is asked
+    params: tuple
+    names: list
 
 
-def case_page_load(case, probes=None) -> None:
-    """Load every relation the panels read onto `case`, each once whichever panels share it,
-    and none the case has no row of; `probes` more questions for the page itself."""
+# By (database, the registered panels, the page's own probes): compiling a dozen EXISTS
+# subqueries costs more than running them, and only the case id changes from one page to the next.
+_PLANS: dict = {}
+
+
+def _plan(connection, page_probes) -> _PagePlan:
     from jiefen.cases.models import Case
 
-    lookups, probes = {}, dict(probes or {})
-    panels = CASE_PANELS.values()
+    panels = tuple(CASE_PANELS.values())
+    key = (connection.alias, connection.vendor, panels, page_probes)
+    plan = _PLANS.get(key)
+    if plan is not None:
+        return plan
+    lookups, probes = {}, dict(page_probes() if page_probes else {})
     # Several panels share one prefetch function (mediation's two): each is called once.
     for prefetch in dict.fromkeys(panel.prefetch for panel in panels if panel.prefetch):
         for lookup in prefetch():
-            key = lookup.prefetch_to if isinstance(lookup, Prefetch) else lookup
-            lookups.setdefault(key, lookup)
+            lookups.setdefault(lookup.prefetch_to if isinstance(lookup, Prefetch) else lookup, lookup)
     for probe in dict.fromkeys(panel.probes for panel in panels if panel.probes):
         probes.update(probe())
     probed = [key for key, lookup in lookups.items() if isinstance(lookup, Prefetch) and "__" not in lookup.prefetch_through]
-    probes.update({f"has_prefetch_{key}": _probe(case, lookups[key]) for key in probed})
-    answers = _ask(Case, case.pk, probes) if probes else {}
-    # A relation without rows is not fetched at all (even an empty queryset costs its
-    # compilation): readers learn it from case_rows / page_empty.
-    case.page_empty = {key for key in probed if not answers.pop(f"has_prefetch_{key}")}
+    probes.update({f"has_prefetch_{key}": _probe(lookups[key]) for key in probed})
+    if not probes:
+        plan = _PLANS[key] = _PagePlan(lookups, probed, None, (), [])
+        return plan
+    query = Case._base_manager.filter(pk=_CASE_ID_PLACEHOLDER).values(**probes).query
+    sql, params = query.get_compiler(connection=connection).as_sql()
+    plan = _PLANS[key] = _PagePlan(lookups, probed, sql, tuple(params), list(query.annotation_select))
+    return plan
+
+
+def case_page_load(case, page_probes=None) -> None:
+    """Load every relation the panels read onto `case`, each once whichever panels share it,
+    and none the case has no row of; `page_probes` () -> {name: Exists(...)}, more questions
+    for the page itself (a function kept at module level: the plan is kept per function).
+
+    The answers (which depend on nothing but the case, not on the user, the time or the
+    request) are left in case.page_has; readers learn of a relation without rows from
+    case_rows / page_empty, as even an empty queryset costs its compilation."""
+    from jiefen.cases.models import Case
+
+    connection = connections[router.db_for_read(Case)]
+    plan = _plan(connection, page_probes)
+    answers = {}
+    if plan.sql is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, [case.pk if value == _CASE_ID_PLACEHOLDER else value for value in plan.params])
+            row = cursor.fetchone()
+        if row is None:
+            raise Case.DoesNotExist
+        answers = {name: bool(value) for name, value in zip(plan.names, row)}
+    case.page_empty = {key for key in plan.probed if not answers.pop(f"has_prefetch_{key}")}
     case.page_has = answers
-    prefetch_related_objects([case], *(lookup for key, lookup in lookups.items() if key not in case.page_empty))
+    prepared_prefetch([case], [lookup for key, lookup in plan.lookups.items() if key not in case.page_empty], key=__name__)
 
 
 def page_empty(case, name: str) -> bool:
@@ -103,15 +133,16 @@ def case_rows(case, name: str) -> list:
 
 
 def has_rows(case, name: str, query) -> bool:
-    """The page's answer to the probe `name` when it asked, else whether `query` has rows."""
+    """The page's answer to the probe `name` when it asked, else whether `query` (or what
+    `query()` gives, built only when asked) has rows."""
     answers = getattr(case, "page_has", None)
     if answers is not None and name in answers:
         return answers[name]
-    return query.exists()
+    return (query() if callable(query) else query).exists()
 
 
-def case_panels(request, case, probes=None) -> list[dict]:
-    case_page_load(case, probes)
+def case_panels(request, case, page_probes=None) -> list[dict]:
+    case_page_load(case, page_probes)
     rendered = []
     for panel in sorted(CASE_PANELS.values(), key=lambda p: (p.order, p.key)):
         context = panel.context(request, case)

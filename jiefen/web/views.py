@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Window, prefetch_related_objects
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +21,7 @@ from jiefen.cases import selectors, services
 from jiefen.cases.intake_sources import resolve_intake_source
 from jiefen.cases.lifecycle import TAKEN_BY_SERVICES, TRANSITIONS
 from jiefen.cases.models import Case, CaseState
+from jiefen.common.prepared import prepared_prefetch
 from jiefen.common.errors import ConflictError, DomainError, PermissionDenied
 from jiefen.notifications import selectors as inbox
 from jiefen.notifications import services as inbox_services
@@ -28,7 +29,7 @@ from jiefen.organisation.selectors import user_scope
 
 from .responses import forbidden
 from .panels import case_panels, has_rows
-from .display import timeline
+from .display import timeline, timeline_html, url_path
 from .forms import (
     MAX_PARTIES,
     ActionForm,
@@ -119,36 +120,45 @@ TIMELINE_LATEST = 30  # events shown on the case page until the user asks for th
 def _timeline(request, case):
     """The latest events, oldest first, and how many there are in all; every event with
     ?timeline=all (the whole history stays on the page for reading and printing)."""
-    events = selectors.case_events(case)
-    if request.GET.get("timeline") == "all":
-        rows = timeline(events)
-        return rows, len(rows)
-    # The total comes with the rows (a window over the whole history, counted before the limit).
-    latest = list(events.annotate(total=Window(Count("id"))).order_by("-id")[:TIMELINE_LATEST])
-    return timeline(reversed(latest)), latest[0].total if latest else 0
+    latest = None if request.GET.get("timeline") == "all" else TIMELINE_LATEST
+    events, total = selectors.case_timeline_events(case, latest)
+    return timeline(events), total
+
+
+def _page_probes():
+    """Asked with the panels' questions: few cases have recurred."""
+    return {"has_recurrences": Exists(Case.objects.filter(recurrence_of=OuterRef("pk")))}
+
+
+def _recurrences_of(user, case):
+    return selectors.cases_visible_to(user).filter(recurrence_of=case).only("id", "number", "title")
 
 
 def _detail_context(request, case, *, failed=None, error=None):
     """Everything the detail page shows; `failed` is a bound form to show with its errors."""
     user = request.user
     # Fetched once: the panels, their forms and the party cards all read case.parties.all().
-    prefetch_related_objects([case], "parties")
-    forms = []
+    prepared_prefetch([case], ["parties"], key=__name__)
+    # Only the form being filled in carries its fields: refused, or asked for with ?open= (no JavaScript).
+    forms, open_form = [], request.GET.get("open", "")
     for action in case_actions(user, case):
         if failed is not None and failed.action == action:
             forms.append(failed)
-        else:
+        elif action == open_form:
             forms.append(ActionForm(case=case, action=action))
-    # Asked with the panels' questions: few cases have recurred.
-    panels = case_panels(request, case, {"has_recurrences": Exists(Case.objects.filter(recurrence_of=OuterRef("pk")))})
-    recurrences = selectors.cases_visible_to(user).filter(recurrence_of=case).only("id", "number", "title")
-    recurrences = list(recurrences) if has_rows(case, "has_recurrences", recurrences) else []
+        else:
+            forms.append(ActionForm.closed(case, action))
+    panels = case_panels(request, case, _page_probes)
+    recurrences = []
+    if has_rows(case, "has_recurrences", lambda: _recurrences_of(user, case)):
+        recurrences = list(_recurrences_of(user, case))
     rows, total = _timeline(request, case)
     return {
         "case": case,
         "parties": list(case.parties.all()),
         "may_reveal": may_reveal_personal_data(user),
         "timeline": rows,
+        "timeline_items": timeline_html(rows),
         "timeline_total": total,
         "lifecycle_forms": [f for f in forms if f.action in TRANSITIONS],
         "extra_forms": [f for f in forms if f.action not in TRANSITIONS],
@@ -157,9 +167,9 @@ def _detail_context(request, case, *, failed=None, error=None):
         "action_error": error,
         "failed_action": failed.action if failed is not None else "",
         # The form asked for by its link when the browser did not fetch its fields itself.
-        "open_form": request.GET.get("open", ""),
+        "open_form": open_form,
         # After a POST the current URL only accepts POST; switching language returns to the case.
-        "language_next": reverse("web:case_detail", args=[case.pk]),
+        "language_next": url_path("web:case_detail", case.pk),
     }
 
 

@@ -1,16 +1,73 @@
+import datetime
 import functools
 
 from django import template
+from django.template import defaultfilters
+from django.template.defaulttags import CsrfTokenNode
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix, reverse
+from django.templatetags import i18n
+from django.urls import get_script_prefix
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from jiefen.organisation.selectors import user_scope
 from jiefen.web import display
 
 register = template.Library()
+
+
+class TranslateNode(i18n.TranslateNode):
+    """{% translate %} as Django's, with the common case, a constant text (no filters,
+    context or `as`), translated straight away: Django's makes a lazy string of it and casts
+    it back, some eighty function calls for each of the hundred-odd labels of a case page.
+    The text is a template literal, so, as there, its translation is safe; "%" takes
+    Django's way (it doubles percent signs before translating)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        var = self.filter_expression.var
+        plain = not (self.noop or self.asvar or self.message_context or self.filter_expression.filters)
+        literal = getattr(var, "literal", None) if getattr(var, "lookups", True) is None else None
+        # Kept as a plain str: gettext marks a safe text's translation safe with mark_safe,
+        # which costs more than the lookup; render makes it a SafeString itself.
+        self.text = str.__str__(literal) if plain and isinstance(literal, SafeData) and "%" not in literal else None
+
+    def render(self, context):
+        if self.text is None:
+            return super().render(context)
+        return SafeString(gettext(self.text).replace("%%", "%"))
+
+
+@register.tag("translate")
+@register.tag("trans")
+def do_translate(parser, token):
+    """Takes over {% translate %} in templates that load this library after i18n."""
+    node = i18n.do_translate(parser, token)
+    return TranslateNode(node.filter_expression, node.noop, node.asvar, node.message_context)
+
+
+def _ymd(value):
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+
+
+def _hm(value):
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+_DATETIME_FORMATS = {"Y-m-d": _ymd, "Y-m-d H:i": lambda value: f"{_ymd(value)} {_hm(value)}", "H:i": _hm}
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def date(value, arg=None):
+    """Django's date filter, in templates that load this library; the formats the pages use
+    most are written out directly (Django's formatter reads the format letter by letter,
+    some sixty function calls a date)."""
+    if type(value) is datetime.datetime and arg in _DATETIME_FORMATS:
+        return _DATETIME_FORMATS[arg](value)
+    if type(value) is datetime.date and arg == "Y-m-d":
+        return _ymd(value)
+    return defaultfilters.date(value, arg)
 
 
 @register.filter
@@ -38,33 +95,27 @@ def case_url(case):
     return display.case_absolute_url(case)
 
 
-@functools.cache
-def _choice_labels(model, field_name):
-    return dict(model._meta.get_field(field_name).flatchoices)
-
-
 @register.filter
 def choice_label(obj, field_name):
-    """`obj.get_<field_name>_display()` for lists: Django's rebuilds the field's choices into a
-    fresh dict on every call, translating each label to hash it; this looks the label up in a
-    dict kept per model field and translates only the one shown."""
-    value = getattr(obj, field_name)
-    return _choice_labels(type(obj), field_name).get(value, value)
-
-
-@functools.cache
-def _case_detail_path_parts(script_prefix):
-    marker = "2147483647"
-    before, after = reverse("web:case_detail", args=[int(marker)]).split(marker)
-    return before, after
+    return display.choice_label(obj, field_name)
 
 
 @register.filter
 def case_detail_path(case):
     """The case's page, as `{% url 'web:case_detail' case.pk %}` would give it: resolving the
     route for every row of a list costs more than the rest of the row."""
-    before, after = _case_detail_path_parts(get_script_prefix())
-    return f"{before}{case.pk}{after}"
+    return display.url_path("web:case_detail", case.pk)
+
+
+@register.simple_tag(takes_context=True)
+def action_form(context, form, template, **values):
+    """A form of the case page. Until it is opened it has no fields (see web.forms.closed_form),
+    and the same few lines for every form are written out in display.closed_form_html; an
+    open one (refused, or asked for with ?open=) is drawn by `template` with `values`."""
+    if getattr(form, "is_closed", False):
+        return display.closed_form_html(form, CsrfTokenNode().render(context))
+    with context.push(form=form, **values):
+        return context.template.engine.get_template(template).render(context)
 
 
 @functools.lru_cache(maxsize=512)

@@ -1,0 +1,158 @@
+"""The case page's cheaper ways of drawing give what Django's give: jiefen_web's {% translate %}
+and date filter, url_path, choice_label, and the closed forms written out in Python (the same
+markup their templates drew)."""
+
+import re
+from datetime import date, datetime
+
+import pytest
+from django.template import Context, Template
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+
+from jiefen.cases.models import Case, CaseEvent, Party
+from jiefen.mediation.models import Agreement, PerformanceItem, Session
+from jiefen.web.display import choice_label, url_path
+
+from .test_case_detail_performance import mediating_case
+
+TRANSLATIONS = [
+    '{% translate "办理记录" %}',
+    '{% translate "理由：" %}|{% trans "填写表单" %}',
+    '{% translate "<b>未分派</b>" %}',
+    '{% translate "50%已办结" %}',
+    '{% translate "受理" context "deadline stage" %}',
+    '{% translate "办理记录" as heading %}[{{ heading }}]',
+    '{% translate "办理记录" noop %}',
+    '{% translate "办理记录"|upper %}',
+    "{% translate text %}",
+    '{% autoescape off %}{% translate "办理记录" %}{% endautoescape %}',
+]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("source", TRANSLATIONS)
+def test_translate_as_djangos(language, source):
+    context = {"text": "<i>办理记录</i>"}
+    with translation.override(language):
+        ours = Template("{% load i18n jiefen_web %}" + source).render(Context(context))
+        djangos = Template("{% load i18n %}" + source).render(Context(context))
+    assert ours == djangos
+    assert type(ours) is type(djangos)
+
+
+def test_translate_translates():
+    with translation.override("en"):
+        assert Template('{% load i18n jiefen_web %}{% translate "办理记录" %}').render(Context()) != "办理记录"
+
+
+DATES = [
+    timezone.make_aware(datetime(2026, 3, 1, 9, 5)),
+    datetime(2026, 3, 1, 23, 59, tzinfo=timezone.get_fixed_timezone(-600)),
+    datetime(2026, 12, 31, 0, 0),
+    date(2026, 2, 9),
+    date(999, 1, 2),
+    None,
+    "",
+    "2026-03-01",
+]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("fmt", ['"Y-m-d"', '"Y-m-d H:i"', '"H:i"', "'c'", '"DATE_FORMAT"', None])
+def test_date_as_djangos(language, fmt):
+    source = "{{ value|date%s }}" % (":" + fmt if fmt else "")
+    for value in DATES:
+        if isinstance(value, date) and not isinstance(value, datetime) and fmt in ('"Y-m-d H:i"', '"H:i"'):
+            continue  # a time of a date is an error either way
+        with translation.override(language):
+            ours = Template("{% load jiefen_web %}" + source).render(Context({"value": value}))
+            djangos = Template(source).render(Context({"value": value}))
+        assert ours == djangos, (value, fmt)
+
+
+ROUTES = [
+    ("web:case_detail", [7]),
+    ("web:case_act", [7, "update_risk"]),
+    ("web:case_action_fields", [7, "start_mediation"]),
+    ("web:party_reveal", [7, 12]),
+    ("mediation:fields", [7, "third_party"]),
+    ("mediation:act_row", [7, "session_cancel", 3]),
+    ("agreements:fields_row", [7, "mark", 41]),
+    ("documents:document_ref", [7, "rights_notice", 2, "pdf"]),
+    ("documents:document", [7, "acceptance", "docx"]),
+    ("documents:dossier", [7]),
+    ("prevention:referral_fields", [7]),
+]
+
+
+@pytest.mark.parametrize("name,args", ROUTES)
+def test_url_path_as_reverse(name, args):
+    assert url_path(name, *args) == reverse(name, args=args)
+    assert url_path(name, *args) == reverse(name, args=args)  # the kept pattern
+    other = [a + 1000 if isinstance(a, int) else a + "x" for a in args]
+    assert url_path(name, *other) == reverse(name, args=other)
+
+
+@pytest.mark.parametrize("name,args", [("web:case_detail", [-1]), ("web:case_act", [7, "a b"]), ("web:case_detail", ["x"])])
+def test_url_path_refuses_what_reverse_refuses(name, args):
+    with pytest.raises(NoReverseMatch):
+        reverse(name, args=args)
+    with pytest.raises(NoReverseMatch):
+        url_path(name, *args)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_choice_label_as_get_display(language):
+    with translation.override(language):
+        for model in (Case, CaseEvent, Party, Session, Agreement, PerformanceItem):
+            for field in model._meta.fields:
+                if not field.choices:
+                    continue
+                for value in [*(v for v, _label in field.flatchoices), "no-such-choice"]:
+                    obj = model(**{field.attname: value})
+                    assert str(choice_label(obj, field.name)) == getattr(obj, f"get_{field.name}_display")()
+
+
+def squeeze(html):
+    return re.sub(r"\s+", " ", html).replace("> <", "><").strip()
+
+
+@pytest.mark.django_db
+def test_closed_forms_are_drawn_as_their_templates_drew_them(client, org, dispute_type, centre_staff, village_mediator):
+    case = mediating_case(org, dispute_type, staff=centre_staff, mediator=village_mediator, size=1)
+    item = PerformanceItem.objects.filter(agreement__case=case).first()
+    client.force_login(village_mediator)
+    page = squeeze(client.get(reverse("web:case_detail", args=[case.pk])).content.decode())
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+    pk = case.pk
+    lazy = '<div class="lazy-fields"><a href="/cases/{pk}/?open={id}#action-{id}">填写表单</a></div>'
+    expected = [
+        # web/_action_form.html
+        f'<details class="action action-update_risk" hx-get="/cases/{pk}/act/update_risk/fields/" hx-trigger="toggle once"'
+        f' hx-target="find .lazy-fields" hx-swap="outerHTML"><summary>调整风险等级</summary><form id="action-update_risk"'
+        f' method="post" action="/cases/{pk}/act/update_risk/" class="stack">{csrf}<input type="hidden" name="expected_version"'
+        f' value="{Case.objects.get(pk=pk).version}">' + lazy.format(pk=pk, id="update_risk") + "</form></details>",
+        # mediation/_form.html
+        f'<details class="action action-m-evidence" hx-get="/cases/{pk}/mediation/fields/evidence/" hx-trigger="toggle once"'
+        f' hx-target="find .lazy-fields" hx-swap="outerHTML"><summary>上传证据材料</summary><form id="action-m-evidence"'
+        f' method="post" action="/cases/{pk}/mediation/evidence/" class="stack" enctype="multipart/form-data">{csrf}'
+        + lazy.format(pk=pk, id="m-evidence") + "</form></details>",
+        # mediation/_agreement_form.html, without a row and with one
+        f'<details class="action action-ag-draft" hx-get="/cases/{pk}/agreements/fields/draft/" hx-trigger="toggle once"'
+        f' hx-target="find .lazy-fields" hx-swap="outerHTML"><summary>制作调解协议</summary><form id="action-ag-draft"'
+        f' method="post" action="/cases/{pk}/agreements/draft/" class="stack">{csrf}'
+        + lazy.format(pk=pk, id="ag-draft") + "</form></details>",
+        f'<details class="action action-ag-sign" hx-get="/cases/{pk}/agreements/fields/sign/{item.agreement_id}/"'
+        f' hx-trigger="toggle once" hx-target="find .lazy-fields" hx-swap="outerHTML"><summary>登记签署</summary>'
+        f'<form id="action-ag-sign-{item.agreement_id}" method="post" action="/cases/{pk}/agreements/sign/{item.agreement_id}/"'
+        f' class="stack">{csrf}' + lazy.format(pk=pk, id=f"ag-sign-{item.agreement_id}") + "</form></details>",
+        # prevention/case_panel.html
+        f'<details hx-get="/prevention/cases/{pk}/counselling/fields/" hx-trigger="toggle once" hx-target="find .lazy-fields"'
+        f' hx-swap="outerHTML"><summary class="btn btn-small">转介心理疏导</summary><form id="action-counselling" method="post"'
+        f' action="/prevention/cases/{pk}/counselling/" class="stack">{csrf}'
+        + lazy.format(pk=pk, id="counselling") + "</form></details>",
+    ]
+    for markup in expected:
+        assert squeeze(markup) in page, markup
