@@ -1,8 +1,6 @@
 """Shapes of the API's requests and responses. They check types and describe the OpenAPI
 document; the business rules stay in the forms the web UI uses and in the services."""
 
-from functools import cache
-
 from django.urls import reverse
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +21,7 @@ from jiefen.cases.models import (
     Tier,
 )
 from jiefen.mediation.models import ConfirmationOutcome, ItemStatus, SessionKind, SessionStatus, SignerKind, SignMethod
-from jiefen.web.display import mask_id_number, mask_phone
+from jiefen.web.display import choice_label, mask_id_number, mask_phone
 
 # ---------------------------------------------------------------- errors (for the OpenAPI document)
 
@@ -76,14 +74,7 @@ class ChoiceLabelField(serializers.CharField):
         super().__init__(read_only=True, **kwargs)
 
     def get_attribute(self, instance):
-        field = instance._meta.get_field(self.source)
-        value = getattr(instance, field.attname)
-        return force_str(_choice_labels(field).get(value, value), strings_only=True)
-
-
-@cache
-def _choice_labels(field) -> dict:
-    return dict(field.flatchoices)
+        return force_str(choice_label(instance, self.source), strings_only=True)
 
 
 class MaskedIdNumberField(serializers.CharField):
