@@ -155,7 +155,7 @@ def refresh(request):
     if outcome == snapshots.REFRESH_TOO_SOON:
         messages.info(request, _("统计数据刚刚更新过，请稍后再试。"))
     elif outcome == snapshots.REFRESH_QUEUED:
-        messages.success(request, _("已开始重新计算，稍后刷新页面，统计时间更新即为最新数据。"))
+        messages.success(request, _("已开始重新计算，请稍后刷新页面；统计时间更新后即为最新数据。"))
     else:
         messages.success(request, _("统计数据已重新计算。"))
     querystring = request.GET.urlencode()
