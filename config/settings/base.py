@@ -107,13 +107,17 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, with write transactions queueing on a file lock (see its docstring).
+    DATABASES["default"]["ENGINE"] = "jiefen.common.backends.sqlite3"
     DATABASES["default"]["OPTIONS"] = {
         # Connections persist (CONN_MAX_AGE) like PostgreSQL's: opening one re-reads the whole
         # schema and re-runs these pragmas, which cost more than a typical page's queries.
         # WAL lets the web server, worker and scheduler read while one of them writes;
         # IMMEDIATE takes the write lock at BEGIN so two writers queue instead of deadlocking.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
+        # Seconds a writer waits for the write lock before "database is locked".
+        "timeout": 10,
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
