@@ -124,12 +124,17 @@ class Case(models.Model):
     dispute_type = models.ForeignKey(DisputeType, verbose_name=_("纠纷类型"), on_delete=models.PROTECT)
     channel = models.CharField(_("来源渠道"), max_length=30, choices=Channel.choices)
 
-    subdistrict = models.ForeignKey(Area, verbose_name=_("街道"), on_delete=models.PROTECT, related_name="+")
-    village = models.ForeignKey(Area, verbose_name=_("村(社区)"), on_delete=models.PROTECT, related_name="+")
+    # The place, body and people columns have no index of their own: each leads a composite
+    # index below (Meta.indexes), which serves every lookup by it, and a registration would
+    # otherwise write six more index entries.
+    subdistrict = models.ForeignKey(Area, verbose_name=_("街道"), on_delete=models.PROTECT, related_name="+", db_index=False)
+    village = models.ForeignKey(Area, verbose_name=_("村(社区)"), on_delete=models.PROTECT, related_name="+", db_index=False)
     compound = models.ForeignKey(
         Area, verbose_name=_("村民小组/小区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    grid = models.ForeignKey(Area, verbose_name=_("网格"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(
+        Area, verbose_name=_("网格"), null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     address = models.CharField(_("纠纷发生地址"), max_length=200)
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -144,12 +149,18 @@ class Case(models.Model):
 
     state = models.CharField(_("状态"), max_length=20, choices=CaseState.choices, default=CaseState.REGISTERED)
     tier = models.PositiveSmallIntegerField(_("调处层级"), choices=Tier.choices)
-    assigned_unit = models.ForeignKey(Unit, verbose_name=_("承办单位"), on_delete=models.PROTECT, related_name="cases")
+    assigned_unit = models.ForeignKey(Unit, verbose_name=_("承办单位"), on_delete=models.PROTECT, related_name="cases", db_index=False)
     mediator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("承办调解员"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("承办调解员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="reported_cases"
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="reported_cases", db_index=False
     )
     escalated_from_unit = models.ForeignKey(
         Unit, verbose_name=_("原承办单位(上报前)"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
