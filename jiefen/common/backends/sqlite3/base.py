@@ -13,8 +13,10 @@ kernel if the process dies.
 
 Within one process, connections (threads) queue on a lock first, with the connection's busy
 timeout: a file lock taken twice by one process through two connections would otherwise wait
-for itself. Statements outside transactions and connections that do not use this backend
-still meet SQLite's own busy handler, as before.
+for itself. Between processes a writer waits as long as the transactions before it take, not
+the busy timeout: a slow writer delays the others rather than failing them, and a web request
+stuck behind one is bounded by the server's worker timeout. Statements outside transactions,
+and connections that do not use this backend, still meet SQLite's own busy handler.
 """
 
 import fcntl
