@@ -9,7 +9,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -76,6 +76,29 @@ class TranslatedTexts:
                 **{name: escape_text(text) for name, text in self.texts.items()}
             )
         return texts
+
+
+def in_local_time(value):
+    """An aware datetime in the current time zone, as the templates show it (a naive one as it is)."""
+    return timezone.localtime(value) if timezone.is_aware(value) else value
+
+
+def local_minute(value) -> str:
+    """`value|date:"Y-m-d H:i"` of the templates: the time in the current time zone, to the
+    minute ("" for none)."""
+    if value is None:
+        return ""
+    value = in_local_time(value)
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}"
+
+
+_LINE_BREAKS = re.compile(r"\r\n|\r")
+
+
+def lines_html(value) -> str:
+    """`value|linebreaksbr` of the templates: the text escaped, each line break a <br>."""
+    text = _LINE_BREAKS.sub("\n", str(value))
+    return (text if isinstance(value, SafeData) else html.escape(text)).replace("\n", "<br>")
 
 
 def choice_label(obj, field_name):
