@@ -1,6 +1,7 @@
 """The case page's cheaper ways of drawing give what Django's give: jiefen_web's {% translate %},
-{% url %} and date filter, url_path, choice_label, escape_text, the texts kept per language, and
-the closed forms and party cards written out in Python (the same markup their templates drew)."""
+{% url %}, {% static %} and date filter, url_path, choice_label, escape_text, the texts and
+translations kept per language, and the closed forms and party cards written out in Python
+(the same markup their templates drew)."""
 
 import re
 from datetime import date, datetime
@@ -16,7 +17,15 @@ from django.utils.translation import gettext_lazy
 from jiefen.cases.lifecycle import TRANSITIONS
 from jiefen.cases.models import Case, CaseEvent, Party
 from jiefen.mediation.models import Agreement, PerformanceItem, Session
-from jiefen.web.display import TranslatedTexts, choice_label, escape_text, party_card_html, timeline, url_path
+from jiefen.web.display import (
+    TranslatedTexts,
+    choice_label,
+    escape_text,
+    gettext_kept,
+    party_card_html,
+    timeline,
+    url_path,
+)
 
 from .test_case_detail_performance import mediating_case
 
@@ -165,6 +174,28 @@ VALUES = ["a<b>&'\"", mark_safe("<b>kept</b>"), gettext_lazy("办理记录"), 7,
 @pytest.mark.parametrize("value", VALUES, ids=range(len(VALUES)))
 def test_escape_text_as_conditional_escape(value):
     assert escape_text(value) == conditional_escape(value)
+
+
+@pytest.mark.parametrize("source", ["{% static 'web/site.css' %}", "{% static path %}", "{% static path as link %}[{{ link }}]"])
+def test_static_as_djangos(source, settings):
+    def render():
+        context = Context({"path": "web/a b&c.js"})
+        return Template("{% load static jiefen_web %}" + source).render(context), Template("{% load static %}" + source).render(context)
+
+    ours, djangos = render()
+    assert ours == djangos
+    settings.STATIC_URL = "/assets/"  # a kept URL is forgotten when the setting changes
+    ours, djangos = render()
+    assert ours == djangos and "/assets/" in ours
+
+
+def test_gettext_kept_per_language():
+    for language in ("zh-hans", "en", "zh-hans", "en"):
+        with translation.override(language):
+            assert gettext_kept("理由：") == translation.gettext("理由：")
+            assert gettext_kept("调解期限至 %(date)s") == translation.gettext("调解期限至 %(date)s")
+    with translation.override("en"):
+        assert gettext_kept("理由：") != "理由："
 
 
 def test_translated_texts_per_language():

@@ -10,9 +10,7 @@ from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import SafeData, mark_safe
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy, pgettext_lazy
 
 from jiefen.cases.lifecycle import TRANSITIONS
 from jiefen.cases.models import AgreementForm, CaseEvent, CaseState, Channel, Complexity, DeadlineStage, EventKind, ReferralRoute, RiskGrade, Tier
@@ -51,11 +49,31 @@ def escape_text(value) -> str:
     """conditional_escape(value), for markup written out here: the same text, without Django's
     checks for lazy arguments around it (a handful of function calls a value, and a page writes
     hundreds)."""
+    if type(value) is str:
+        return html.escape(value)
     if isinstance(value, Promise):
         value = str(value)
     if hasattr(value, "__html__"):
         return value.__html__()
     return html.escape(str(value))
+
+
+_KEPT_TRANSLATIONS: dict = {}  # (language, message) -> translation
+
+
+def gettext_kept(message: str) -> str:
+    """gettext(message) of a text written in the code, kept per language for the process: the
+    timeline spells out each event in a few such phrases, and looking up the Chinese source
+    text (which no catalogue holds) costs some thirty function calls."""
+    key = (get_language(), message)
+    translated = _KEPT_TRANSLATIONS.get(key)
+    if translated is None:
+        translated = _KEPT_TRANSLATIONS[key] = gettext(message)
+    return translated
+
+
+# The texts below are literals (found by makemessages under this name).
+_ = gettext_kept
 
 
 class TranslatedTexts:
@@ -386,8 +404,9 @@ def timeline_html(rows):
                 kind=escape_text(event.kind),
                 title=escape_text(row["title"]),
                 transition=transition,
-                at_iso=escape_text(row["at_iso"]),
-                at_text=escape_text(row["at_text"]),
+                # Digits and separators, formatted by timeline() itself.
+                at_iso=row["at_iso"],
+                at_text=row["at_text"],
                 who=escape_text(row["who"]),
                 reason=reason,
                 details=details,

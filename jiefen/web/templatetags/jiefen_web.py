@@ -2,10 +2,12 @@ import datetime
 import functools
 
 from django import template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template import defaultfilters, defaulttags
 from django.template.defaulttags import CsrfTokenNode
 from django.template.loader import render_to_string
-from django.templatetags import i18n
+from django.templatetags import i18n, static
 from django.urls import get_script_prefix
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeData, SafeString, mark_safe
@@ -73,6 +75,33 @@ def url(parser, token):
     """Takes over {% url %} in templates that load this library."""
     node = defaulttags.url(parser, token)
     return URLNode(node.view_name, node.args, node.kwargs, node.asvar)
+
+
+class StaticNode(static.StaticNode):
+    """{% static %} as Django's, each path's URL kept once the storage has worked it out (from
+    settings and, in production, the manifest, both read once per process): some seventy
+    function calls a link otherwise, and every page has several."""
+
+    @classmethod
+    def handle_simple(cls, path):
+        return _static_url(path)
+
+
+@functools.lru_cache(maxsize=512)
+def _static_url(path):
+    return static.StaticNode.handle_simple(path)
+
+
+@receiver(setting_changed)
+def _forget_static_urls(*, setting, **kwargs):
+    if setting in ("STATIC_URL", "STATIC_ROOT", "STORAGES"):
+        _static_url.cache_clear()
+
+
+@register.tag("static")
+def do_static(parser, token):
+    """Takes over {% static %} in templates that load this library after static."""
+    return StaticNode.handle_token(parser, token)
 
 
 def _ymd(value):
