@@ -1,6 +1,7 @@
-"""The case page's cheaper ways of drawing give what Django's give: jiefen_web's {% translate %}
-and date filter, url_path, choice_label, and the closed forms written out in Python (the same
-markup their templates drew)."""
+"""The case page's cheaper ways of drawing give what Django's give: jiefen_web's {% translate %},
+{% url %}, {% static %} and date filter, url_path, choice_label, escape_text, the texts and
+translations kept per language, and the closed forms and party cards written out in Python
+(the same markup their templates drew)."""
 
 import re
 from datetime import date, datetime
@@ -9,10 +10,22 @@ import pytest
 from django.template import Context, Template
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
+from jiefen.cases.lifecycle import TRANSITIONS
 from jiefen.cases.models import Case, CaseEvent, Party
 from jiefen.mediation.models import Agreement, PerformanceItem, Session
-from jiefen.web.display import choice_label, url_path
+from jiefen.web.display import (
+    TranslatedTexts,
+    choice_label,
+    escape_text,
+    gettext_kept,
+    party_card_html,
+    timeline,
+    url_path,
+)
 
 from .test_case_detail_performance import mediating_case
 
@@ -44,6 +57,38 @@ def test_translate_as_djangos(language, source):
 def test_translate_translates():
     with translation.override("en"):
         assert Template('{% load i18n jiefen_web %}{% translate "办理记录" %}').render(Context()) != "办理记录"
+
+
+def test_translate_keeps_each_language_apart():
+    template = Template('{% load i18n jiefen_web %}{% translate "办理记录" %}')  # one node, as the cached loader keeps it
+    for language in ("zh-hans", "en", "zh-hans", "en"):
+        with translation.override(language):
+            assert template.render(Context()) == translation.gettext("办理记录")
+
+
+URL_TAGS = [
+    ("{% url 'web:case_detail' case_id %}", {"case_id": 7}),
+    ("{% url 'web:case_act' 7 action %}", {"action": "update_risk"}),
+    ("{% url 'mediation:act_row' case_id 'session_cancel' row %}", {"case_id": 7, "row": 3}),
+    ("{% url name case_id %}", {"name": "web:case_print", "case_id": 12}),
+    ("{% url 'web:my_work' %}|{% url 'logout' %}|{% url 'set_language' %}", {}),
+    ("{% url 'web:case_act' case_id action %}", {"case_id": 7, "action": "<b>"}),  # not a slug: Django's error
+    ("{% url 'web:case_detail' pk=7 %}", {}),
+    ("{% url 'web:case_detail' 7 as link %}[{{ link }}]", {}),
+    ("{% url 'web:nothing' as link %}[{{ link }}]", {}),
+    ("{% autoescape off %}{% url 'web:case_detail' 7 %}{% endautoescape %}", {}),
+]
+
+
+@pytest.mark.parametrize("source,context", URL_TAGS)
+def test_url_as_djangos(source, context):
+    def render(libraries):
+        try:
+            return Template(libraries + source).render(Context(context))
+        except NoReverseMatch:
+            return NoReverseMatch
+
+    assert render("{% load i18n jiefen_web %}") == render("")
 
 
 DATES = [
@@ -114,6 +159,71 @@ def test_choice_label_as_get_display(language):
                     assert str(choice_label(obj, field.name)) == getattr(obj, f"get_{field.name}_display")()
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_choice_label_follows_the_language(language):
+    case = Case(state="mediating")
+    with translation.override("zh-hans" if language == "en" else "en"):
+        choice_label(case, "state")  # kept for the other language first
+    with translation.override(language):
+        assert choice_label(case, "state") == case.get_state_display()
+
+
+VALUES = ["a<b>&'\"", mark_safe("<b>kept</b>"), gettext_lazy("办理记录"), 7, "", "纠纷"]
+
+
+@pytest.mark.parametrize("value", VALUES, ids=range(len(VALUES)))
+def test_escape_text_as_conditional_escape(value):
+    assert escape_text(value) == conditional_escape(value)
+
+
+@pytest.mark.parametrize("source", ["{% static 'web/site.css' %}", "{% static path %}", "{% static path as link %}[{{ link }}]"])
+def test_static_as_djangos(source, settings):
+    def render():
+        context = Context({"path": "web/a b&c.js"})
+        return Template("{% load static jiefen_web %}" + source).render(context), Template("{% load static %}" + source).render(context)
+
+    ours, djangos = render()
+    assert ours == djangos
+    settings.STATIC_URL = "/assets/"  # a kept URL is forgotten when the setting changes
+    ours, djangos = render()
+    assert ours == djangos and "/assets/" in ours
+
+
+def test_gettext_kept_per_language():
+    for language in ("zh-hans", "en", "zh-hans", "en"):
+        with translation.override(language):
+            assert gettext_kept("理由：") == translation.gettext("理由：")
+            assert gettext_kept("调解期限至 %(date)s") == translation.gettext("调解期限至 %(date)s")
+    with translation.override("en"):
+        assert gettext_kept("理由：") != "理由："
+
+
+def test_translated_texts_per_language():
+    texts = TranslatedTexts(title=gettext_lazy("办理记录"), fill_in=gettext_lazy("填写表单"))
+    for language in ("en", "zh-hans", "en"):
+        with translation.override(language):
+            assert texts().title == translation.gettext("办理记录")
+            assert texts().fill_in == escape_text(translation.gettext("填写表单"))
+    with translation.override("en"):
+        assert texts().title != "办理记录"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_timeline_titles_and_states_in_the_language(language, org, dispute_type, centre_staff, village_mediator):
+    case = mediating_case(org, dispute_type, staff=centre_staff, mediator=village_mediator, size=1)
+    events = list(CaseEvent.objects.filter(case=case).order_by("id"))
+    with translation.override("zh-hans" if language == "en" else "en"):
+        timeline(events)  # titles kept for the other language first
+    with translation.override(language):
+        rows = timeline(events)
+        accepted = next(row for row in rows if row["event"].action == "accept")
+        assert accepted["title"] == str(TRANSITIONS["accept"].label)
+        assert accepted["to_state"] == CaseEvent(to_state=accepted["event"].to_state).get_to_state_display()
+        created = next(row for row in rows if row["event"].kind == "created")
+        assert created["title"] == created["event"].get_kind_display()
+
+
 def squeeze(html):
     return re.sub(r"\s+", " ", html).replace("> <", "><").strip()
 
@@ -156,3 +266,59 @@ def test_closed_forms_are_drawn_as_their_templates_drew_them(client, org, disput
     ]
     for markup in expected:
         assert squeeze(markup) in page, markup
+
+
+CSRF = '<input type="hidden" name="csrfmiddlewaretoken" value="t">'
+
+
+def card(party, **options):
+    return squeeze(party_card_html(party, case_id=7, csrf_input=CSRF, **{"revealed": False, "may_reveal": True, **options}))
+
+
+def test_party_card_masks_numbers_and_offers_to_reveal_them():
+    party = Party(
+        pk=3, name="张<三>", role="applicant", kind="person", id_number="11010519491231002X", phone="13800138000",
+        address="青龙村3组&12号", representative_name="李四", representative_phone="13912345678",
+    )
+    assert card(party) == squeeze(
+        """<li class="party" id="party-3">
+  <p class="party-head"><strong>张&lt;三&gt;</strong> <span class="badge">申请人</span> <span class="muted">自然人</span></p>
+  <dl class="facts compact">
+    <div><dt>证件号码</dt><dd class="mono">1101**********002X</dd></div>
+    <div><dt>联系电话</dt><dd class="mono">138****8000</dd></div>
+    <div><dt>住址</dt><dd>青龙村3组&amp;12号</dd></div>
+    <div><dt>代理人/法定代表人</dt><dd>李四 · <span class="mono">139****5678</span></dd></div>
+  </dl>
+  <details class="reveal no-print">
+    <summary>查看完整信息</summary>
+    <form method="post" action="/cases/7/parties/3/reveal/" class="stack" hx-post="/cases/7/parties/3/reveal/" hx-target="#party-3" hx-swap="outerHTML">"""
+        + CSRF
+        + """<div class="field">
+        <label for="reveal-reason-3">查看事由（将记录在案）</label>
+        <input type="text" name="reason" id="reveal-reason-3" maxlength="150" required placeholder="如：电话联系当事人约定调解时间">
+      </div>
+      <button type="submit" class="btn btn-small">显示</button>
+    </form>
+  </details>
+</li>"""
+    )
+    revealed = card(party, revealed=True)
+    assert "11010519491231002X" in revealed and "13800138000" in revealed and "13912345678" in revealed
+    assert "完整信息仅本次显示，查看已记录。" in revealed and "<form" not in revealed
+    assert "<form" not in card(party, may_reveal=False)
+
+
+def test_party_card_without_numbers_or_representative():
+    party = Party(pk=4, name="王五", role="respondent", kind="person", id_number="", phone="", address="")
+    drawn = card(party)
+    assert drawn.count("<dd class=\"mono\">—</dd>") == 2 and "<dd>—</dd>" in drawn
+    assert "代理人" not in drawn and "<form" not in drawn  # nothing to reveal
+
+
+def test_party_card_in_english():
+    party = Party(pk=5, name="Zhang", role="applicant", kind="person", id_number="11010519491231002X", phone="")
+    with translation.override("en"):
+        drawn = card(party)
+        assert translation.gettext("证件号码") in drawn and translation.gettext("查看完整信息") in drawn
+        assert str(Party(role="applicant").get_role_display()) in drawn
+    assert "证件号码" not in drawn

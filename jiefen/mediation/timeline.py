@@ -1,7 +1,9 @@
 """How the preparation and sitting events read in the case's timeline."""
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+# gettext, kept per language: the timeline spells out every event of a case page.
+from jiefen.web.display import gettext_kept as _
 
 from .models import ConsentDecision, PrivacyReason, ReferralDirection, ReferralKind, SessionKind
 

@@ -1,18 +1,19 @@
 """How case data is shown: masked personal numbers, the QR code, and the event log in words."""
 
+import html
 import re
 from functools import lru_cache
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.functional import Promise
+from django.utils.safestring import SafeData, mark_safe
+from django.utils.translation import get_language, gettext, gettext_lazy, pgettext_lazy
 
 from jiefen.cases.lifecycle import TRANSITIONS
-from jiefen.cases.models import AgreementForm, CaseState, Channel, Complexity, DeadlineStage, EventKind, ReferralRoute, RiskGrade, Tier
+from jiefen.cases.models import AgreementForm, CaseEvent, CaseState, Channel, Complexity, DeadlineStage, EventKind, ReferralRoute, RiskGrade, Tier
 from jiefen.common.prepared import Prepared
 from jiefen.organisation.models import Unit
 
@@ -40,17 +41,91 @@ def register_note_action(action: str, title, details=None) -> None:
 
 
 @lru_cache(maxsize=None)
-def _choice_labels(model, field_name):
-    return dict(model._meta.get_field(field_name).flatchoices)
+def _choice_labels(model, field_name, language):
+    return {value: str(label) for value, label in model._meta.get_field(field_name).flatchoices}
+
+
+def escape_text(value) -> str:
+    """conditional_escape(value), for markup written out here: the same text, without Django's
+    checks for lazy arguments around it (a handful of function calls a value, and a page writes
+    hundreds)."""
+    if type(value) is str:
+        return html.escape(value)
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+_KEPT_TRANSLATIONS: dict = {}  # (language, message) -> translation
+
+
+def gettext_kept(message: str) -> str:
+    """gettext(message) of a text written in the code, kept per language for the process: the
+    timeline spells out each event in a few such phrases, and looking up the Chinese source
+    text (which no catalogue holds) costs some thirty function calls."""
+    key = (get_language(), message)
+    translated = _KEPT_TRANSLATIONS.get(key)
+    if translated is None:
+        translated = _KEPT_TRANSLATIONS[key] = gettext(message)
+    return translated
+
+
+# The texts below are literals (found by makemessages under this name).
+_ = gettext_kept
+
+
+class TranslatedTexts:
+    """The constant texts of a piece of markup written out here, translated (and escaped) once
+    per language and kept for the process: a translation lookup costs some twenty to thirty
+    function calls (more in Chinese, the source language, which no catalogue holds), and a
+    piece drawn many times a page would repeat them for each of its labels."""
+
+    def __init__(self, **texts):
+        self.texts = texts  # name -> gettext_lazy(…)
+        self.by_language = {}
+
+    def __call__(self) -> SimpleNamespace:
+        language = get_language()
+        texts = self.by_language.get(language)
+        if texts is None:
+            texts = self.by_language[language] = SimpleNamespace(
+                **{name: escape_text(text) for name, text in self.texts.items()}
+            )
+        return texts
+
+
+def in_local_time(value):
+    """An aware datetime in the current time zone, as the templates show it (a naive one as it is)."""
+    return timezone.localtime(value) if timezone.is_aware(value) else value
+
+
+def local_minute(value) -> str:
+    """`value|date:"Y-m-d H:i"` of the templates: the time in the current time zone, to the
+    minute ("" for none)."""
+    if value is None:
+        return ""
+    value = in_local_time(value)
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}"
+
+
+_LINE_BREAKS = re.compile(r"\r\n|\r")
+
+
+def lines_html(value) -> str:
+    """`value|linebreaksbr` of the templates: the text escaped, each line break a <br>."""
+    text = _LINE_BREAKS.sub("\n", str(value))
+    return (text if isinstance(value, SafeData) else html.escape(text)).replace("\n", "<br>")
 
 
 def choice_label(obj, field_name):
     """`obj.get_<field_name>_display()`, for pages that show many: Django's rebuilds the
     field's choices into a fresh dict on every call, translating each label to hash it (some
-    two hundred function calls); this looks the label up in a dict kept per model field and
-    translates only the one shown."""
+    two hundred function calls); here the labels are translated once per language, and kept
+    per model field."""
     value = getattr(obj, field_name)
-    return _choice_labels(type(obj), field_name).get(value, value)
+    return _choice_labels(type(obj), field_name, get_language()).get(value, value)
 
 
 def stage_label(value):
@@ -131,11 +206,17 @@ def _qr_svg(url, number, scale):
     return segno.make(url, error="m", micro=False).svg_inline(scale=scale, title=number, dark="#111827", svgclass="qr")
 
 
+@lru_cache(maxsize=None)
+def _choice_members(choices, language):
+    return {member.value: str(member.label) for member in choices}
+
+
 def _label(choices, value):
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value)
+    """str(choices(value).label), or the value itself when it is none of them; the labels
+    translated once per language and kept (an enum lookup and the translation of its lazy
+    label cost more than the rest of a timeline row)."""
+    label = _choice_members(choices, get_language()).get(value)
+    return str(value) if label is None else label
 
 
 def _who(user):
@@ -241,6 +322,17 @@ def _details(event, units):
     return _transition_details(data)
 
 
+@lru_cache(maxsize=1024)
+def _event_title(kind, action, language):
+    """An event's title in `language` (the active one), kept: most of a history's events share
+    a handful of titles."""
+    if kind in (EventKind.TRANSITION, EventKind.ESCALATED) and action in TRANSITIONS:
+        return str(TRANSITIONS[action].label)
+    if kind == EventKind.NOTE and action in NOTE_ACTIONS:
+        return str(NOTE_ACTIONS[action][0])
+    return str(choice_label(CaseEvent(kind=kind), "kind"))
+
+
 _UNIT_NAMES = Prepared(lambda ids: Unit.objects.filter(pk__in=ids).values_list("id", "name"), ids=[int])
 
 
@@ -254,18 +346,14 @@ def timeline(events):
             if isinstance(data.get(key), int):
                 unit_ids.add(data[key])
     units = dict(_UNIT_NAMES(ids=sorted(unit_ids))) if unit_ids else {}
+    zone, language = timezone.get_current_timezone(), get_language()
     rows = []
     for event in events:
-        if event.kind in (EventKind.TRANSITION, EventKind.ESCALATED) and event.action in TRANSITIONS:
-            title = str(TRANSITIONS[event.action].label)
-        elif event.kind == EventKind.NOTE and event.action in NOTE_ACTIONS:
-            title = str(NOTE_ACTIONS[event.action][0])
-        else:
-            title = str(choice_label(event, "kind"))
+        title = _event_title(event.kind, event.action, language)
         moved = event.from_state != event.to_state
         # Formatted here once: the template's date filter costs tens of microseconds a call and
         # a timeline shows two per event.
-        local = timezone.localtime(event.at)
+        local = event.at.astimezone(zone)
         rows.append(
             {
                 "event": event,
@@ -295,27 +383,31 @@ _EVENT_ITEM = """
         """
 
 
+_TIMELINE_TEXTS = TranslatedTexts(reason=gettext_lazy("理由："))
+
+
 def timeline_html(rows):
     """The <li> of each row of `timeline(…)`, every value escaped."""
-    reason_label = conditional_escape(_("理由："))
+    reason_label = _TIMELINE_TEXTS().reason
     items = []
     for row in rows:
         event = row["event"]
         from_state, to_state = row["from_state"], row["to_state"]
         transition = ""
         if from_state or to_state:
-            moved_from = f"{conditional_escape(from_state)} → " if from_state else ""
-            transition = f'<span class="transition">{moved_from}{conditional_escape(to_state)}</span>'
-        reason = f'<p class="event-reason">{reason_label}{conditional_escape(event.reason)}</p>' if event.reason else ""
-        details = "".join(f'<p class="event-detail">{conditional_escape(line)}</p>' for line in row["details"])
+            moved_from = f"{escape_text(from_state)} → " if from_state else ""
+            transition = f'<span class="transition">{moved_from}{escape_text(to_state)}</span>'
+        reason = f'<p class="event-reason">{reason_label}{escape_text(event.reason)}</p>' if event.reason else ""
+        details = "".join(f'<p class="event-detail">{escape_text(line)}</p>' for line in row["details"])
         items.append(
             _EVENT_ITEM.format(
-                kind=conditional_escape(event.kind),
-                title=conditional_escape(row["title"]),
+                kind=escape_text(event.kind),
+                title=escape_text(row["title"]),
                 transition=transition,
-                at_iso=conditional_escape(row["at_iso"]),
-                at_text=conditional_escape(row["at_text"]),
-                who=conditional_escape(row["who"]),
+                # Digits and separators, formatted by timeline() itself.
+                at_iso=row["at_iso"],
+                at_text=row["at_text"],
+                who=escape_text(row["who"]),
                 reason=reason,
                 details=details,
             )
@@ -336,19 +428,98 @@ _CLOSED_FORM = """
 """
 
 
+_CLOSED_FORM_TEXTS = TranslatedTexts(fill_in=gettext_lazy("填写表单"))
+
+
 def closed_form_html(form, csrf_input):
     return mark_safe(
         _CLOSED_FORM.format(
-            details_class=f' class="{conditional_escape(form.details_class)}"' if form.details_class else "",
-            fields_url=conditional_escape(form.fields_url),
-            summary_class=f' class="{conditional_escape(form.summary_class)}"' if form.summary_class else "",
-            summary=conditional_escape(form.summary),
-            dom_id=conditional_escape(form.dom_id),
-            action_url=conditional_escape(form.action_url),
+            details_class=f' class="{escape_text(form.details_class)}"' if form.details_class else "",
+            fields_url=escape_text(form.fields_url),
+            summary_class=f' class="{escape_text(form.summary_class)}"' if form.summary_class else "",
+            summary=escape_text(form.summary),
+            dom_id=escape_text(form.dom_id),
+            action_url=escape_text(form.action_url),
             enctype=' enctype="multipart/form-data"' if form.is_multipart else "",
             csrf=csrf_input,
-            hidden=conditional_escape(form.hidden),
-            open_url=conditional_escape(form.open_url),
-            fill_in=conditional_escape(_("填写表单")),
+            hidden=escape_text(form.hidden),
+            open_url=escape_text(form.open_url),
+            fill_in=_CLOSED_FORM_TEXTS().fill_in,
+        )
+    )
+
+
+# A party of the case page (web/_party_card.html draws it with the party_card tag), with its
+# ID number and phones masked unless `revealed`. Through the template language a card cost
+# over a thousand function calls.
+_PARTY_CARD = """<li class="party" id="party-{pk}">
+  <p class="party-head"><strong>{name}</strong> <span class="badge">{role}</span> <span class="muted">{kind}</span></p>
+  <dl class="facts compact">
+    <div><dt>{t.id_number}</dt><dd class="mono">{id_number}</dd></div>
+    <div><dt>{t.phone}</dt><dd class="mono">{phone}</dd></div>
+    <div><dt>{t.address}</dt><dd>{address}</dd></div>
+    {representative}
+  </dl>
+  {reveal}
+</li>
+"""
+_PARTY_REPRESENTATIVE = """<div><dt>{t.representative}</dt><dd>{name}{phone}</dd></div>"""
+_PARTY_REVEAL = """<details class="reveal no-print">
+    <summary>{t.reveal}</summary>
+    <form method="post" action="{url}" class="stack" hx-post="{url}" hx-target="#party-{pk}" hx-swap="outerHTML">{csrf}
+      <div class="field">
+        <label for="reveal-reason-{pk}">{t.reason}</label>
+        <input type="text" name="reason" id="reveal-reason-{pk}" maxlength="150" required placeholder="{t.reason_example}">
+      </div>
+      <button type="submit" class="btn btn-small">{t.show}</button>
+    </form>
+  </details>"""
+_PARTY_TEXTS = TranslatedTexts(
+    id_number=gettext_lazy("证件号码"),
+    phone=gettext_lazy("联系电话"),
+    address=gettext_lazy("住址"),
+    representative=gettext_lazy("代理人/法定代表人"),
+    revealed=gettext_lazy("完整信息仅本次显示，查看已记录。"),
+    reveal=gettext_lazy("查看完整信息"),
+    reason=gettext_lazy("查看事由（将记录在案）"),
+    reason_example=gettext_lazy("如：电话联系当事人约定调解时间"),
+    show=gettext_lazy("显示"),
+)
+
+
+def party_card_html(party, *, case_id, revealed, may_reveal, csrf_input):
+    """One party's card; `may_reveal`: whether the user may ask for the full numbers (a form
+    asking why, posted to party_reveal, for a party that has any)."""
+    texts = _PARTY_TEXTS()
+    if revealed:
+        id_number, phone, representative_phone = party.id_number, party.phone, party.representative_phone
+    else:
+        id_number, phone = mask_id_number(party.id_number), mask_phone(party.phone)
+        representative_phone = mask_phone(party.representative_phone)
+    representative = ""
+    if party.representative_name or party.representative_phone:
+        representative = _PARTY_REPRESENTATIVE.format(
+            t=texts,
+            name=escape_text(party.representative_name or "—"),
+            phone=f' · <span class="mono">{escape_text(representative_phone)}</span>' if party.representative_phone else "",
+        )
+    reveal = ""
+    if revealed:
+        reveal = f'<p class="muted small">{texts.revealed}</p>'
+    elif may_reveal and (party.id_number or party.phone or party.representative_phone):
+        url = escape_text(url_path("web:party_reveal", case_id, party.pk))
+        reveal = _PARTY_REVEAL.format(t=texts, url=url, pk=escape_text(party.pk), csrf=csrf_input)
+    return mark_safe(
+        _PARTY_CARD.format(
+            t=texts,
+            pk=escape_text(party.pk),
+            name=escape_text(party.name),
+            role=escape_text(choice_label(party, "role")),
+            kind=escape_text(choice_label(party, "kind")),
+            id_number=escape_text(id_number or "—"),
+            phone=escape_text(phone or "—"),
+            address=escape_text(party.address or "—"),
+            representative=representative,
+            reveal=reveal,
         )
     )

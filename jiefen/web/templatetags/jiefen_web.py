@@ -2,10 +2,12 @@ import datetime
 import functools
 
 from django import template
-from django.template import defaultfilters
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.template import defaultfilters, defaulttags
 from django.template.defaulttags import CsrfTokenNode
 from django.template.loader import render_to_string
-from django.templatetags import i18n
+from django.templatetags import i18n, static
 from django.urls import get_script_prefix
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeData, SafeString, mark_safe
@@ -32,11 +34,18 @@ class TranslateNode(i18n.TranslateNode):
         # Kept as a plain str: gettext marks a safe text's translation safe with mark_safe,
         # which costs more than the lookup; render makes it a SafeString itself.
         self.text = str.__str__(literal) if plain and isinstance(literal, SafeData) and "%" not in literal else None
+        # The translation in each language met, kept with the (cached) template: a lookup costs
+        # twice the language's, Chinese ones most (the source language, which no catalogue holds).
+        self.by_language = {}
 
     def render(self, context):
         if self.text is None:
             return super().render(context)
-        return SafeString(gettext(self.text).replace("%%", "%"))
+        language = get_language()
+        translated = self.by_language.get(language)
+        if translated is None:
+            translated = self.by_language[language] = SafeString(gettext(self.text).replace("%%", "%"))
+        return translated
 
 
 @register.tag("translate")
@@ -47,6 +56,54 @@ def do_translate(parser, token):
     return TranslateNode(node.filter_expression, node.noop, node.asvar, node.message_context)
 
 
+class URLNode(defaulttags.URLNode):
+    """{% url %} as Django's, with the common case, positional arguments and no `as`, through
+    display.url_path: the route reversed once and its path filled in after, where reversing
+    costs some ninety function calls a link (and a case page has dozens). Django passes the
+    current namespace as `current_app`, which changes nothing here: every application
+    namespace of the project has the one instance."""
+
+    def render(self, context):
+        if self.kwargs or self.asvar:
+            return super().render(context)
+        url = display.url_path(self.view_name.resolve(context), *[arg.resolve(context) for arg in self.args])
+        return conditional_escape(url) if context.autoescape else url
+
+
+@register.tag
+def url(parser, token):
+    """Takes over {% url %} in templates that load this library."""
+    node = defaulttags.url(parser, token)
+    return URLNode(node.view_name, node.args, node.kwargs, node.asvar)
+
+
+class StaticNode(static.StaticNode):
+    """{% static %} as Django's, each path's URL kept once the storage has worked it out (from
+    settings and, in production, the manifest, both read once per process): some seventy
+    function calls a link otherwise, and every page has several."""
+
+    @classmethod
+    def handle_simple(cls, path):
+        return _static_url(path)
+
+
+@functools.lru_cache(maxsize=512)
+def _static_url(path):
+    return static.StaticNode.handle_simple(path)
+
+
+@receiver(setting_changed)
+def _forget_static_urls(*, setting, **kwargs):
+    if setting in ("STATIC_URL", "STATIC_ROOT", "STORAGES"):
+        _static_url.cache_clear()
+
+
+@register.tag("static")
+def do_static(parser, token):
+    """Takes over {% static %} in templates that load this library after static."""
+    return StaticNode.handle_token(parser, token)
+
+
 def _ymd(value):
     return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
 
@@ -55,14 +112,19 @@ def _hm(value):
     return f"{value.hour:02d}:{value.minute:02d}"
 
 
-_DATETIME_FORMATS = {"Y-m-d": _ymd, "Y-m-d H:i": lambda value: f"{_ymd(value)} {_hm(value)}", "H:i": _hm}
+_DATETIME_FORMATS = {
+    "Y-m-d": _ymd,
+    "Y-m-d H:i": lambda value: f"{_ymd(value)} {_hm(value)}",
+    "H:i": _hm,
+    "c": datetime.datetime.isoformat,
+}
 
 
 @register.filter(expects_localtime=True, is_safe=False)
 def date(value, arg=None):
     """Django's date filter, in templates that load this library; the formats the pages use
-    most are written out directly (Django's formatter reads the format letter by letter,
-    some sixty function calls a date)."""
+    most are written out directly ("c" is ISO 8601 as there; Django's formatter reads the
+    format letter by letter, some sixty function calls a date)."""
     if type(value) is datetime.datetime and arg in _DATETIME_FORMATS:
         return _DATETIME_FORMATS[arg](value)
     if type(value) is datetime.date and arg == "Y-m-d":
@@ -116,6 +178,19 @@ def action_form(context, form, template, **values):
         return display.closed_form_html(form, CsrfTokenNode().render(context))
     with context.push(form=form, **values):
         return context.template.engine.get_template(template).render(context)
+
+
+@register.simple_tag(takes_context=True)
+def party_card(context, party, revealed=False):
+    """A party's card on the case page (display.party_card_html), its numbers shown in full
+    when `revealed`, else masked, with the form asking for them to a user who `may_reveal`."""
+    return display.party_card_html(
+        party,
+        case_id=context["case"].pk,
+        revealed=revealed,
+        may_reveal=context.get("may_reveal"),
+        csrf_input=CsrfTokenNode().render(context),
+    )
 
 
 @functools.lru_cache(maxsize=512)
