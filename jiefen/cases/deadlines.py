@@ -202,9 +202,9 @@ def _snapshot_take(cursor, today: date) -> None:
     # checks every condition again on the row. Sorted first, the key is written in order.
     cursor.execute(
         f"""INSERT INTO {snapshot} (id)
-            SELECT c.id FROM {case_t} c WHERE c.due_date IS NOT NULL AND NOT c.is_overdue AND c.due_date < %s
+            SELECT c.id FROM {case_t} c WHERE c.due_date IS NOT NULL AND NOT c.is_overdue AND NOT (c.state = %s) AND c.due_date < %s
             ORDER BY c.id""",
-        [today],
+        [CaseState.ARCHIVED, today],
     )
     if connection.vendor == "postgresql":
         # Temporary tables are never analysed by autovacuum; without statistics the planner
@@ -246,10 +246,10 @@ def _sweep_chunk(cursor, today: date, soon: date, now, counts: dict, after):
     archived = CaseState.ARCHIVED
     if after is None:
         # The terms match the partial index's conditions word for word (SQLite uses a partial
-        # index only then).
+        # index only then; `NOT (state = …)` is how Django writes the index's condition).
         first = min(SWEEP_FIRST, SWEEP_CHUNK)
         chosen = f"""SELECT c.id FROM {case_t} c
-            WHERE c.due_date IS NOT NULL AND NOT c.is_overdue AND c.state <> %s AND c.due_date < %s
+            WHERE c.due_date IS NOT NULL AND NOT c.is_overdue AND NOT (c.state = %s) AND c.due_date < %s
             ORDER BY c.due_date, c.id LIMIT {int(first)}"""
         chosen_params = [archived, today]
     else:
@@ -291,7 +291,7 @@ def _sweep_chunk(cursor, today: date, soon: date, now, counts: dict, after):
     # The first transaction covers every overdue case (which also takes in limits flagged by
     # case_record_missed_limit and people who joined a unit since); a catch-up chunk its own.
     if after is None:
-        overdue, overdue_params = "c.due_date IS NOT NULL AND c.is_overdue AND c.state <> %s", [archived]
+        overdue, overdue_params = "c.due_date IS NOT NULL AND c.is_overdue AND NOT (c.state = %s)", [archived]
     elif flagged:
         overdue, overdue_params = among, among_params
     else:
@@ -318,7 +318,7 @@ def _sweep_chunk(cursor, today: date, soon: date, now, counts: dict, after):
             cursor,
             NotificationKind.DUE_SOON,
             _("案件 %(number)s 即将到期，请按时办理。"),
-            "c.due_date IS NOT NULL AND NOT c.is_overdue AND c.state <> %s AND c.due_date >= %s AND c.due_date <= %s",
+            "c.due_date IS NOT NULL AND NOT c.is_overdue AND NOT (c.state = %s) AND c.due_date >= %s AND c.due_date <= %s",
             [archived, today, soon],
             now,
             counts,
