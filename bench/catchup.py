@@ -9,14 +9,13 @@ SOURCE is a generated SQLite bench database (`var/bench/data-<key>.sqlite3`, kep
 a copy of it in which every archived case is back in the state it was archived from (the
 `from_state` of its archive event: visited, referred out, rejected or handed up, all at the
 archiving stage), its archiving limit run out on the day it was closed, as if the archive runs
-had been undone.
+had been undone, and brought up to the current migrations, as a deployment would be.
 
 With --spread the open cases' limits (every open case with one, reopened or not) are spread
 evenly over the days around today, by id (SPREAD_DAYS): those that ran out before yesterday
 are flagged by a sweep run as of yesterday (untimed, as the earlier sweeps would have left
 them, with their events, incidents and reminders and yesterday's due-soon reminders), one
-day's worth ran out yesterday and is newly overdue today, the rest is still running. The work
-copy is brought up to the current migrations first, as a deployment would be.
+day's worth ran out yesterday and is newly overdue today, the rest is still running.
 
 Then `deadlines_sweep()` runs twice, as bench/inproc.py `step_sweep` runs it,
 with each run's wall and CPU seconds (the machine is shared; CPU seconds move less): the first
