@@ -1,14 +1,23 @@
-"""The deadline sweep's worst case: every archived case of a generated database reopened at once,
-so that nearly every limit has run out and the next sweep catches up on all of them.
+"""The deadline sweep over a million open cases: every archived case of a generated database
+reopened, then either all of their limits run out at once (the worst case) or, with --spread,
+their limits spread around today as a day of hourly sweeps would find them.
 
-    python -m bench.catchup SOURCE WORK [--statements] [--keep]
+    python -m bench.catchup SOURCE WORK [--spread] [--statements] [--keep]
 
 SOURCE is a generated SQLite bench database (`var/bench/data-<key>.sqlite3`, kept by
 `python -m bench.run --cases N --reuse --data-only`); it is only read. WORK is overwritten with
 a copy of it in which every archived case is back in the state it was archived from (the
 `from_state` of its archive event: visited, referred out, rejected or handed up, all at the
 archiving stage), its archiving limit run out on the day it was closed, as if the archive runs
-had been undone. Then `deadlines_sweep()` runs twice, as bench/inproc.py `step_sweep` runs it,
+had been undone, and brought up to the current migrations, as a deployment would be.
+
+With --spread the open cases' limits (every open case with one, reopened or not) are spread
+evenly over the days around today, by id (SPREAD_DAYS): those that ran out before yesterday
+are flagged by a sweep run as of yesterday (untimed, as the earlier sweeps would have left
+them, with their events, incidents and reminders and yesterday's due-soon reminders), one
+day's worth ran out yesterday and is newly overdue today, the rest is still running.
+
+Then `deadlines_sweep()` runs twice, as bench/inproc.py `step_sweep` runs it,
 with each run's wall and CPU seconds (the machine is shared; CPU seconds move less): the first
 catches up (flags every case whose limit has run out and writes its event, incident, reminders
 and their outbox rows), the second is an hourly run that finds nothing new. Prints one JSON
@@ -57,6 +66,26 @@ def reopen_archived(cursor) -> int:
         ["archive", DeadlineStage.ARCHIVING, False, CaseState.ARCHIVED],
     )
     return cursor.rowcount
+
+
+# With --spread, each open case's limit is today plus (id % len) + first days: 18 % ran out
+# before yesterday, 2 % (a day's worth) yesterday, 80 % still running.
+SPREAD_DAYS = range(-10, 40)
+
+
+def spread_limits(cursor, today) -> dict:
+    """Every open case with a limit: its limit spread around today by its id, none flagged."""
+    from django.db import connection
+
+    from jiefen.cases.models import Case, CaseState
+
+    case_t = connection.ops.quote_name(Case._meta.db_table)
+    cursor.execute(
+        f"""UPDATE {case_t} SET due_date = date(%s, ((id % %s) + %s) || ' days'), is_overdue = %s
+            WHERE state <> %s AND due_date IS NOT NULL""",
+        [today.isoformat(), len(SPREAD_DAYS), SPREAD_DAYS.start, False, CaseState.ARCHIVED],
+    )
+    return {"spread": cursor.rowcount, "spread_days": [SPREAD_DAYS.start, SPREAD_DAYS.stop - 1]}
 
 
 def bench_environment(work: Path) -> None:
@@ -130,6 +159,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", type=Path)
     parser.add_argument("work", type=Path)
+    parser.add_argument("--spread", action="store_true", help="limits spread around today, earlier days already swept")
     parser.add_argument("--statements", action="store_true", help="seconds per kind of statement in the first run")
     parser.add_argument("--keep", action="store_true", help="keep WORK after the run")
     args = parser.parse_args(argv)
@@ -147,13 +177,25 @@ def main(argv=None):
     from bench.inproc import setup
 
     setup()
-    from django.db import connection, transaction
+    from datetime import timedelta
 
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    call_command("migrate", "--noinput", verbosity=0)
     with transaction.atomic(), connection.cursor() as cursor:
-        reopened = reopen_archived(cursor)
+        result = {"reopened": reopen_archived(cursor)}
+    if args.spread:
+        from jiefen.cases.deadlines import deadlines_sweep
+
+        today = timezone.localdate()
+        with transaction.atomic(), connection.cursor() as cursor:
+            result.update(spread_limits(cursor, today))
+        result["yesterday_counts"] = deadlines_sweep(today - timedelta(days=1))
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    result = {"reopened": reopened, "prepare_seconds": round(time.perf_counter() - started, 1)}
+    result["prepare_seconds"] = round(time.perf_counter() - started, 1)
     result.update(sweep_twice(args.statements))
     connection.close()
     if not args.keep:

@@ -1,7 +1,9 @@
 """我的工作 (the home page's lists): each list holds exactly the first cases by its order among
 the user's own open cases — for a mediator the cases they mediate, their unit's and those they
 reported; for staff and leaders every visible open case — however the alternatives overlap and
-whatever the page size (the lists are read per alternative and merged, see selectors.my_work)."""
+whatever the page size (the lists are read per alternative and merged, see selectors.my_work).
+The lists go by the due date: a limit that has run out is overdue whether or not the sweep has
+flagged it yet."""
 
 from datetime import date, timedelta
 
@@ -33,6 +35,9 @@ def expected(user, today, limit):
     ]
     soon = add_working_days(today, settings.JIEFEN_DUE_SOON_WORKING_DAYS)
 
+    def run_out(case):
+        return case.due_date is not None and case.due_date < today
+
     def soon_due(case):
         return case.due_date is not None and today <= case.due_date <= soon
 
@@ -40,11 +45,11 @@ def expected(user, today, limit):
         return (case.due_date is None, case.due_date or date.max, case.pk)
 
     return {
-        "overdue": sorted((c for c in rows if c.is_overdue), key=by_due)[:limit],
-        "due_soon": sorted((c for c in rows if not c.is_overdue and soon_due(c)), key=by_due)[:limit],
+        "overdue": sorted((c for c in rows if run_out(c)), key=by_due)[:limit],
+        "due_soon": sorted((c for c in rows if soon_due(c)), key=by_due)[:limit],
         "new": sorted((c for c in rows if c.state == CaseState.REGISTERED), key=lambda c: -c.pk)[:limit],
         "in_progress": sorted(
-            (c for c in rows if c.state != CaseState.REGISTERED and not c.is_overdue and not soon_due(c)), key=by_due
+            (c for c in rows if c.state != CaseState.REGISTERED and not run_out(c) and not soon_due(c)), key=by_due
         )[:limit],
     }
 
@@ -53,7 +58,7 @@ def expected(user, today, limit):
 def spread(make_case, org, centre_staff, village_mediator, subdistrict_mediator, grid_worker):
     """Open cases of every kind: the village room's (some mediated by the village mediator),
     the subdistrict committee's, one the village mediator reported in the other village, one
-    archived; overdue, due soon, due later, and without a limit."""
+    archived; overdue (one not yet flagged by the sweep), due soon, due later, and without a limit."""
     today = timezone.localdate()
     cases = []
     for index in range(14):
@@ -67,8 +72,9 @@ def spread(make_case, org, centre_staff, village_mediator, subdistrict_mediator,
     Case.objects.filter(pk=upstairs.pk).update(assigned_unit=org.subdistrict_committee, tier=3, mediator=subdistrict_mediator)
     closed = make_case(title="已归档")
     Case.objects.filter(pk=closed.pk).update(state=CaseState.ARCHIVED, is_overdue=True, due_date=today - timedelta(days=30))
-    # limits: overdue (several on the same day, so the id decides), soon, later, none
-    shapes = [(-5, True), (-5, True), (-9, True), (1, False), (0, False), (2, False), (20, False), (40, False), (None, False)]
+    # limits: overdue (several on the same day, so the id decides; one run out since the last
+    # sweep), soon, later, none
+    shapes = [(-5, True), (-5, True), (-9, True), (-1, False), (1, False), (0, False), (2, False), (20, False), (40, False), (None, False)]
     for case, (days, overdue) in zip(cases + [west, upstairs], shapes * 3):
         due = today + timedelta(days=days) if days is not None else None
         Case.objects.filter(pk=case.pk).update(due_date=due, is_overdue=overdue)

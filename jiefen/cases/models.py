@@ -212,23 +212,33 @@ class Case(models.Model):
             models.Index(fields=["created_at"], name="case_created"),
             # The deadline sweep: limits still running (newly overdue ones are found at the low
             # end, due-soon ones in a short range) and the overdue cases, each a small part of a
-            # table that is mostly archived cases.
-            models.Index(fields=["due_date", "id"], condition=Q(due_date__isnull=False, is_overdue=False), name="case_limit_running"),
-            models.Index(fields=["due_date", "id"], condition=Q(is_overdue=True), name="case_limit_overdue"),
-            # The home page's lists of open cases, soonest limit first — the overdue ones, and
-            # the others (due soon, then the rest) — for staff by subdistrict, for mediators
-            # and reporters by the unit, the mediator and the reporter (selectors.my_work): a
-            # page reads 20 rows of an index instead of sorting every open case of a unit.
+            # table that is mostly archived cases. Flagging a case moves it from the first to the
+            # second and touches no other index, so a catch-up rewrites two index entries per
+            # case besides the row. The overdue ones by subdistrict: the meetings' and written
+            # reports' overdue lists read a range of it; the sweep reads all of it.
+            # Both conditions name the open state too, so that PostgreSQL can tell from the
+            # index alone which cases the sweep is after.
+            models.Index(
+                fields=["due_date", "id"], condition=Q(due_date__isnull=False, is_overdue=False) & ~Q(state="archived"), name="case_limit_running"
+            ),
+            models.Index(fields=["subdistrict", "due_date", "id"], condition=Q(is_overdue=True) & ~Q(state="archived"), name="case_limit_overdue"),
+            # The home page's lists of open cases by their limit (run out, due soon, later, none)
+            # for staff by subdistrict, for mediators and reporters by the unit, the mediator and
+            # the reporter, for administrators all of them (selectors.my_work): a page reads 20
+            # rows of a range instead of sorting every open case of a unit. The lists are ranges
+            # of the due date, so the sweep's flag is in neither the key nor the condition and
+            # flagging a case leaves them alone. Open is said as not yet closed (a case is closed
+            # when it is archived, and only then), and the due date is named: only the home
+            # page's queries say both, so these serve them and no other query (the sweep's and
+            # the meetings' keep to the indexes meant for them, on either database).
             *(
-                models.Index(
-                    fields=[column, "due_date", "id"],
-                    condition=Q(is_overdue=overdue) & ~Q(state="archived"),
-                    name=f"case_home_{short}_{'overdue' if overdue else 'running'}",
+                models.Index(fields=[*columns, *key], condition=Q(closed_at__isnull=True, due_date__isnull=undated), name=name)
+                for columns, short in (
+                    (["subdistrict"], "sub"), (["assigned_unit"], "unit"), (["mediator"], "med"), (["reported_by"], "rep"), ([], "all"),
                 )
-                for column, short in (
-                    ("subdistrict", "sub"), ("assigned_unit", "unit"), ("mediator", "med"), ("reported_by", "rep"),
+                for undated, key, name in (
+                    (False, ["due_date", "id"], f"case_home_{short}_limit"), (True, ["id"], f"case_home_{short}_nolimit"),
                 )
-                for overdue in (True, False)
             ),
             # The statistics read the cases of a period by these dates (jiefen.reports.indicators);
             # the subdistrict first, so SQLite ranges over the date within a subdistrict's

@@ -224,8 +224,13 @@ def case_timeline_events(case, latest=None) -> tuple[list, int]:
 
 
 def my_work(user, *, today: date, limit: int = 20):
-    """The lists on a user's home page: overdue, due soon, new (unaccepted), and the rest in
-    progress, each the first `limit` by its order.
+    """The lists on a user's home page: overdue (the limit has run out), due soon, new
+    (unaccepted), and the rest in progress, each the first `limit` by its order.
+
+    The lists are told apart by the due date alone: a limit that ran out at midnight is listed
+    as overdue before the hourly sweep has flagged it, and the sweep's flag (which it always sets
+    on a case past its limit, and nothing sets on one that is not) is not read, so the indexes
+    the lists are read through do not change when a case is flagged.
 
     A mediator's or reporter's own cases are the cases they mediate, their units' and those
     they reported: each list is read per alternative, through an index on that column and the
@@ -236,7 +241,8 @@ def my_work(user, *, today: date, limit: int = 20):
     from jiefen.workdays.services import add_working_days
 
     scope = user_scope(user)
-    visible = cases_visible_to(user).exclude(state=CaseState.ARCHIVED).only(*CASE_ROW_FIELDS)
+    # Not closed as well as not archived (the same cases): the home page's indexes say so.
+    visible = cases_visible_to(user).exclude(state=CaseState.ARCHIVED).filter(closed_at__isnull=True).only(*CASE_ROW_FIELDS)
     if scope.is_superuser or scope.staff_subdistrict_ids or scope.leader_subdistrict_ids:
         sources = [visible]
     else:
@@ -258,21 +264,20 @@ def my_work(user, *, today: date, limit: int = 20):
     def by_due(case):
         return (case.due_date, case.pk)
 
-    def in_progress(cases):
-        return cases.exclude(state=CaseState.REGISTERED).filter(is_overdue=False).exclude(due_date__gte=today, due_date__lte=soon)
-
     # Everything else the user is carrying, soonest limit first (those without one last), so
     # the page is never blank for someone with open cases that are simply on time. Two ranges:
     # SQLite cannot read an index on the due date with its nulls last.
-    carrying = first(lambda cases: in_progress(cases).filter(due_date__isnull=False), ("due_date", "id"), by_due)
+    carrying = first(
+        lambda cases: cases.exclude(state=CaseState.REGISTERED).filter(due_date__gt=soon), ("due_date", "id"), by_due
+    )
     if len(carrying) < limit:
-        undated = first(lambda cases: in_progress(cases).filter(due_date__isnull=True), ("id",), lambda case: case.pk)
+        undated = first(
+            lambda cases: cases.exclude(state=CaseState.REGISTERED).filter(due_date__isnull=True), ("id",), lambda case: case.pk
+        )
         carrying += undated[: limit - len(carrying)]
     return {
-        "overdue": first(lambda cases: cases.filter(is_overdue=True), ("due_date", "id"), by_due),
-        "due_soon": first(
-            lambda cases: cases.filter(is_overdue=False, due_date__gte=today, due_date__lte=soon), ("due_date", "id"), by_due
-        ),
+        "overdue": first(lambda cases: cases.filter(due_date__lt=today), ("due_date", "id"), by_due),
+        "due_soon": first(lambda cases: cases.filter(due_date__gte=today, due_date__lte=soon), ("due_date", "id"), by_due),
         "new": first(lambda cases: cases.filter(state=CaseState.REGISTERED), ("-id",), lambda case: -case.pk),
         "in_progress": carrying,
     }
