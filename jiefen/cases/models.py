@@ -124,10 +124,12 @@ class Case(models.Model):
     dispute_type = models.ForeignKey(DisputeType, verbose_name=_("纠纷类型"), on_delete=models.PROTECT)
     channel = models.CharField(_("来源渠道"), max_length=30, choices=Channel.choices)
 
-    # The place, body and people columns have no index of their own: each leads a composite
-    # index below (Meta.indexes), which serves every lookup by it, and a registration would
-    # otherwise write six more index entries.
-    subdistrict = models.ForeignKey(Area, verbose_name=_("街道"), on_delete=models.PROTECT, related_name="+", db_index=False)
+    # The village, grid and reporter columns have no index of their own: (column, id) below
+    # (Meta.indexes) serves every lookup by them in the lists' id order, and a registration
+    # would otherwise write three more index entries. The subdistrict's, unit's and mediator's
+    # own indexes stay: on SQLite an index holds the row id after its columns, so each is
+    # also (column, id), the order the lists walk.
+    subdistrict = models.ForeignKey(Area, verbose_name=_("街道"), on_delete=models.PROTECT, related_name="+")
     village = models.ForeignKey(Area, verbose_name=_("村(社区)"), on_delete=models.PROTECT, related_name="+", db_index=False)
     compound = models.ForeignKey(
         Area, verbose_name=_("村民小组/小区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -149,15 +151,9 @@ class Case(models.Model):
 
     state = models.CharField(_("状态"), max_length=20, choices=CaseState.choices, default=CaseState.REGISTERED)
     tier = models.PositiveSmallIntegerField(_("调处层级"), choices=Tier.choices)
-    assigned_unit = models.ForeignKey(Unit, verbose_name=_("承办单位"), on_delete=models.PROTECT, related_name="cases", db_index=False)
+    assigned_unit = models.ForeignKey(Unit, verbose_name=_("承办单位"), on_delete=models.PROTECT, related_name="cases")
     mediator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("承办调解员"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
+        settings.AUTH_USER_MODEL, verbose_name=_("承办调解员"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="reported_cases", db_index=False
