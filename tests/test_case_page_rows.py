@@ -1,7 +1,8 @@
 """The rows the case page's panels write out in Python (mediation's consents, sessions and
-records, the dossier checklist) and the case's own fact lists are the markup their templates
-drew: each is compared, in both languages and with text that needs escaping, with the
-template it replaced, rendered by Django's own template language (whitespace aside)."""
+records, the dossier checklist), and the case's own head, time limit and facts, are the
+markup their templates drew: each is compared, in both languages and with text that needs
+escaping, with the template it replaced, rendered by Django's own template language
+(whitespace aside)."""
 
 import re
 from datetime import date, datetime, timedelta
@@ -19,7 +20,7 @@ from jiefen.documents.selectors import AS_NEEDED, REQUIRED, ChecklistItem, Docum
 from jiefen.mediation.models import PartyConsent, Record, Session, SessionStatus
 from jiefen.mediation.panel import consents_html, records_html, session_html
 from jiefen.organisation.models import Room, RoomKind
-from jiefen.web.display import case_facts_html, in_local_time, lines_html, local_minute
+from jiefen.web.display import case_deadline_html, case_facts_html, case_head_html, in_local_time, lines_html, local_minute
 
 from .test_case_detail_performance import mediating_case
 
@@ -269,3 +270,60 @@ def test_case_facts_as_the_template_drew_them(language, case, org, dispute_type,
             expected = drawn_by_template(FACTS_TEMPLATE, case=variant, recurrences=recurrences)
             assert squeeze(case_facts_html(variant, recurrences)) == expected
     assert "12345.60" in expected and "&lt;民庭&gt;" in expected and other.number in expected
+
+
+# The head and the 办理时限 card as web/case_detail.html drew them before display.case_head_html
+# and display.case_deadline_html.
+HEAD_TEMPLATE = """{% load jiefen_web %}<div class="page-head case-head">
+  <div>
+    <p class="case-number">{{ case.number }}</p>
+    <h1>{{ case.title }}</h1>
+    <p class="badges">
+      <span class="badge state state-{{ case.state }}">{{ case|choice_label:"state" }}</span>
+      <span class="badge risk-{{ case.risk_grade }}">{% blocktranslate with grade=case|choice_label:"risk_grade" %}{{ grade }}色风险{% endblocktranslate %}</span>
+      <span class="badge">{{ case|choice_label:"complexity" }}</span>
+      {% if case.is_overdue %}<span class="badge badge-overdue">{% translate "已超期" %}</span>{% endif %}
+      {% if case.is_group %}<span class="badge badge-warn">{% translate "群体性" %}</span>{% endif %}
+      {% if case.criminal_risk %}<span class="badge badge-warn">{% translate "民转刑风险" %}</span>{% endif %}
+      {% if case.needs_sanlian %}<span class="badge">{% translate "三联三议" %}</span>{% endif %}
+    </p>
+  </div>
+  <a class="btn no-print" href="{% url 'web:case_print' case.pk %}">{% translate "打印登记表" %}</a>
+</div>"""
+DEADLINE_TEMPLATE = """{% load jiefen_web %}    <section class="card deadline{% if case.is_overdue %} is-overdue{% endif %}">
+      <h2>{% translate "办理时限" %}</h2>
+      {% if case.due_date %}
+        <p class="due"><span class="muted">{% blocktranslate with stage=case.due_stage|stage_label %}{{ stage }}环节期限{% endblocktranslate %}</span>
+          <strong><time datetime="{{ case.due_date|date:'Y-m-d' }}">{{ case.due_date|date:"Y-m-d" }}</time></strong>
+          {% if case.is_overdue %}<span class="badge badge-overdue">{% translate "已超期" %}</span>{% endif %}</p>
+      {% else %}
+        <p class="muted">{% translate "当前环节没有时限。" %}</p>
+      {% endif %}
+      {% if case.mediation_due_date %}<p class="muted">{% translate "调解期限" %} {{ case.mediation_due_date|date:"Y-m-d" }}{% if case.mediation_extended_days %} · {% blocktranslate with days=case.mediation_extended_days %}经当事人同意已延长{{ days }}日{% endblocktranslate %}{% endif %}</p>{% endif %}
+    </section>"""
+
+
+def _head_variants(case):
+    yield case
+    case.title, case.number = TRICKY, "JF<2026>&1"
+    case.is_overdue, case.is_group, case.criminal_risk, case.needs_sanlian = True, True, True, True
+    case.due_date, case.due_stage, case.mediation_due_date, case.mediation_extended_days = date(2026, 4, 2), "mediation", date(2026, 5, 3), 15
+    yield case
+    case.is_overdue, case.is_group, case.needs_sanlian, case.due_date, case.mediation_extended_days = False, False, False, None, 0
+    yield case
+    case.mediation_due_date, case.due_date, case.due_stage = None, date(2026, 6, 1), ""
+    yield case
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_case_head_and_deadline_as_the_template_drew_them(language, case):
+    case = Case.objects.select_related(*CASE_PAGE_RELATED).get(pk=case.pk)
+    drawn = []
+    with translation.override(language):
+        for variant in _head_variants(case):
+            expected = drawn_by_template(HEAD_TEMPLATE, case=variant)
+            assert squeeze(case_head_html(variant)) == expected
+            drawn.append(expected)
+            assert squeeze(case_deadline_html(variant)) == drawn_by_template(DEADLINE_TEMPLATE, case=variant)
+    assert "&lt;2026&gt;&amp;1" in drawn[1] and "badge-overdue" in drawn[1] and "badge-overdue" not in drawn[2]

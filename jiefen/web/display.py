@@ -604,6 +604,75 @@ def case_facts_html(case, recurrences):
     return mark_safe("\n\n    ".join(sections))
 
 
+# The head of the case page (number, title, badges) and its 办理时限 card, as
+# web/case_detail.html drew them.
+_HEAD_TEXTS = TemplateTexts(
+    overdue=gettext_lazy("已超期"),
+    group=gettext_lazy("群体性"),
+    criminal_risk=gettext_lazy("民转刑风险"),
+    sanlian=gettext_lazy("三联三议"),
+    print_form=gettext_lazy("打印登记表"),
+    time_limit=gettext_lazy("办理时限"),
+    no_limit=gettext_lazy("当前环节没有时限。"),
+    mediation_due=gettext_lazy("调解期限"),
+)
+
+
+def case_head_html(case):
+    t = _HEAD_TEXTS()
+    badges = "".join(
+        f'\n      <span class="badge{css}">{text}</span>'
+        for shown, css, text in (
+            (case.is_overdue, " badge-overdue", t.overdue),
+            (case.is_group, " badge-warn", t.group),
+            (case.criminal_risk, " badge-warn", t.criminal_risk),
+            (case.needs_sanlian, "", t.sanlian),
+        )
+        if shown
+    )
+    risk = _("%(grade)s色风险") % {"grade": escape_text(choice_label(case, "risk_grade"))}
+    return mark_safe(
+        f"""<div class="page-head case-head">
+  <div>
+    <p class="case-number">{_value_html(case.number)}</p>
+    <h1>{_value_html(case.title)}</h1>
+    <p class="badges">
+      <span class="badge state state-{_value_html(case.state)}">{escape_text(choice_label(case, "state"))}</span>
+      <span class="badge risk-{_value_html(case.risk_grade)}">{risk}</span>
+      <span class="badge">{escape_text(choice_label(case, "complexity"))}</span>{badges}
+    </p>
+  </div>
+  <a class="btn no-print" href="{escape_text(url_path("web:case_print", case.pk))}">{t.print_form}</a>
+</div>"""
+    )
+
+
+def case_deadline_html(case):
+    t = _HEAD_TEXTS()
+    if case.due_date:
+        stage = _("%(stage)s环节期限") % {"stage": escape_text(stage_label(case.due_stage))}
+        day = _day(case.due_date)
+        overdue = f'<span class="badge badge-overdue">{t.overdue}</span>' if case.is_overdue else ""
+        due = f"""<p class="due"><span class="muted">{stage}</span>
+          <strong><time datetime="{day}">{day}</time></strong>
+          {overdue}</p>"""
+    else:
+        due = f'<p class="muted">{t.no_limit}</p>'
+    mediation = ""
+    if case.mediation_due_date:
+        extended = ""
+        if case.mediation_extended_days:
+            extended = " · " + _("经当事人同意已延长%(days)s日") % {"days": _value_html(case.mediation_extended_days)}
+        mediation = f'<p class="muted">{t.mediation_due} {_day(case.mediation_due_date)}{extended}</p>'
+    return mark_safe(
+        f"""<section class="card deadline{" is-overdue" if case.is_overdue else ""}">
+      <h2>{t.time_limit}</h2>
+      {due}
+      {mediation}
+    </section>"""
+    )
+
+
 # A form of the case page until it is opened (web.forms.closed_form), as the action_form tag
 # draws it. The page shows a dozen or more; through the template language each cost some
 # four hundred function calls.
