@@ -1,22 +1,26 @@
 """The rows the case page's panels write out in Python (mediation's consents, sessions and
-records, the dossier checklist) are the markup their templates drew: each is compared, in
-both languages and with text that needs escaping, with the template it replaced, rendered by
-Django's own template language (whitespace aside)."""
+records, the dossier checklist), and the case's own head, time limit and facts, are the
+markup their templates drew: each is compared, in both languages and with text that needs
+escaping, with the template it replaced, rendered by Django's own template language
+(whitespace aside)."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.template import Context, Template
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
+from jiefen.cases.models import Case
+from jiefen.cases.selectors import CASE_PAGE_RELATED
 from jiefen.documents.panels import checklist_rows_html
 from jiefen.documents.selectors import AS_NEEDED, REQUIRED, ChecklistItem, DocumentLink
 from jiefen.mediation.models import PartyConsent, Record, Session, SessionStatus
 from jiefen.mediation.panel import consents_html, records_html, session_html
 from jiefen.organisation.models import Room, RoomKind
-from jiefen.web.display import in_local_time, lines_html, local_minute
+from jiefen.web.display import case_deadline_html, case_facts_html, case_head_html, in_local_time, lines_html, local_minute
 
 from .test_case_detail_performance import mediating_case
 
@@ -173,3 +177,153 @@ def test_checklist_rows_as_the_template_drew_them(language, can_download):
     with translation.override(language):
         expected = drawn_by_template(CHECKLIST_TEMPLATE, panel={"items": items, "can_download": can_download})
         assert squeeze(checklist_rows_html(items, can_download=can_download)) == expected
+
+
+# The case's fact lists as web/case_detail.html drew them before display.case_facts_html.
+FACTS_TEMPLATE = """{% load jiefen_web %}
+    <section class="card">
+      <h2>{% translate "纠纷情况" %}</h2>
+      <p class="description">{{ case.description|linebreaksbr }}</p>
+      <dl class="facts">
+        <div><dt>{% translate "纠纷类型" %}</dt><dd>{{ case.dispute_type.name }}</dd></div>
+        <div><dt>{% translate "来源渠道" %}</dt><dd>{{ case|choice_label:"channel" }}</dd></div>
+        <div><dt>{% translate "村(社区)" %}</dt><dd>{{ case.village.name }}</dd></div>
+        <div><dt>{% translate "村民小组/小区" %}</dt><dd>{{ case.compound.name|default:"—" }}</dd></div>
+        <div><dt>{% translate "网格" %}</dt><dd>{{ case.grid.name|default:"—" }}</dd></div>
+        <div><dt>{% translate "纠纷发生地址" %}</dt><dd>{{ case.address }}</dd></div>
+        <div><dt>{% translate "坐标" %}</dt><dd>{% if case.latitude is not None and case.longitude is not None %}{{ case.latitude }}, {{ case.longitude }}{% else %}—{% endif %}</dd></div>
+        <div><dt>{% translate "涉及人数" %}</dt><dd>{{ case.people_involved }}</dd></div>
+        <div><dt>{% translate "争议金额(元)" %}</dt><dd>{{ case.amount_in_dispute|default_if_none:"—" }}</dd></div>
+        <div><dt>{% translate "群体性纠纷" %}</dt><dd>{{ case.is_group|yesno:_("是,否") }}</dd></div>
+        <div><dt>{% translate "有民转刑风险" %}</dt><dd>{{ case.criminal_risk|yesno:_("是,否") }}</dd></div>
+        <div><dt>{% translate "风险等级" %}</dt><dd>{{ case|choice_label:"risk_grade" }}</dd></div>
+        <div><dt>{% translate "复杂程度" %}</dt><dd>{{ case|choice_label:"complexity" }}</dd></div>
+      </dl>
+    </section>
+
+    <section class="card">
+      <h2>{% translate "分流与承办" %}</h2>
+      <dl class="facts">
+        <div><dt>{% translate "状态" %}</dt><dd>{{ case|choice_label:"state" }}</dd></div>
+        <div><dt>{% translate "调处层级" %}</dt><dd>{{ case|choice_label:"tier" }}</dd></div>
+        <div><dt>{% translate "承办单位" %}</dt><dd>{{ case.assigned_unit.name }}</dd></div>
+        <div><dt>{% translate "承办调解员" %}</dt><dd>{% if case.mediator %}{{ case.mediator.get_full_name|default:case.mediator.username }}{% else %}{% translate "未分派" %}{% endif %}</dd></div>
+        <div><dt>{% translate "需“三联三议”" %}</dt><dd>{{ case.needs_sanlian|yesno:_("是,否") }}</dd></div>
+        {% if case.escalated_from_unit_id %}<div><dt>{% translate "原承办单位(上报前)" %}</dt><dd>{{ case.escalated_from_unit.name }}</dd></div>{% endif %}
+        <div><dt>{% translate "登记人" %}</dt><dd>{{ case.reported_by.get_full_name|default:case.reported_by.username }}</dd></div>
+        <div><dt>{% translate "登记时间" %}</dt><dd>{{ case.created_at|date:"Y-m-d H:i" }}</dd></div>
+        <div><dt>{% translate "受理时间" %}</dt><dd>{{ case.accepted_at|date:"Y-m-d H:i"|default:"—" }}</dd></div>
+        <div><dt>{% translate "当前时限环节" %}</dt><dd>{{ case.due_stage|stage_label|default:"—" }}</dd></div>
+        <div><dt>{% translate "当前时限" %}</dt><dd>{{ case.due_date|date:"Y-m-d"|default:"—" }}{% if case.is_overdue %} <span class="badge badge-overdue">{% translate "已超期" %}</span>{% endif %}</dd></div>
+        <div><dt>{% translate "调解期限" %}</dt><dd>{{ case.mediation_due_date|date:"Y-m-d"|default:"—" }}</dd></div>
+        <div><dt>{% translate "经当事人同意延长(日)" %}</dt><dd>{{ case.mediation_extended_days }}</dd></div>
+        {% if case.recurrence_of %}<div><dt>{% translate "复发自" %}</dt><dd><a href="{% url 'web:case_detail' case.recurrence_of.pk %}">{{ case.recurrence_of.number }}</a></dd></div>{% endif %}
+        {% if recurrences %}<div><dt>{% translate "复发案件" %}</dt><dd>{% for r in recurrences %}<a href="{% url 'web:case_detail' r.pk %}">{{ r.number }}</a>{% if not forloop.last %}、{% endif %}{% endfor %}</dd></div>{% endif %}
+      </dl>
+    </section>
+
+    {% if case.agreement_form or case.referral_route or case.referred_to or case.rejection_pointed_to or case.concluded_at or case.closed_at %}
+    <section class="card">
+      <h2>{% translate "结果" %}</h2>
+      <dl class="facts">
+        {% if case.rejection_pointed_to %}<div><dt>{% translate "不予受理时告知的途径" %}</dt><dd>{{ case.rejection_pointed_to }}</dd></div>{% endif %}
+        {% if case.agreement_form %}<div><dt>{% translate "协议形式" %}</dt><dd>{{ case|choice_label:"agreement_form" }}</dd></div>{% endif %}
+        {% if case.performance_due %}<div><dt>{% translate "约定履行期限" %}</dt><dd>{{ case.performance_due|date:"Y-m-d" }}</dd></div>{% endif %}
+        {% if case.referral_route %}<div><dt>{% translate "移送途径" %}</dt><dd>{{ case|choice_label:"referral_route" }}</dd></div>{% endif %}
+        {% if case.referred_to %}<div><dt>{% translate "移送/上交至" %}</dt><dd>{{ case.referred_to }}</dd></div>{% endif %}
+        {% if case.concluded_at %}<div><dt>{% translate "调解结束时间" %}</dt><dd>{{ case.concluded_at|date:"Y-m-d H:i" }}</dd></div>{% endif %}
+        {% if case.closed_at %}<div><dt>{% translate "办结时间" %}</dt><dd>{{ case.closed_at|date:"Y-m-d H:i" }}</dd></div>
+          <div><dt>{% translate "按期办结" %}</dt><dd>{{ case.closed_within_limits|yesno:_("是,否,—") }}</dd></div>
+          <div><dt>{% translate "在街道内化解" %}</dt><dd>{{ case.closed_inside_subdistrict|yesno:_("是,否,—") }}</dd></div>{% endif %}
+      </dl>
+    </section>
+    {% endif %}"""
+
+
+def _facts_variants(case, other):
+    """The case as registered, then with every optional fact filled in with text to escape."""
+    yield case, []
+    case.description = TRICKY + "\r\n第二行"
+    case.address, case.referred_to, case.rejection_pointed_to = TRICKY, "法院<民庭>", "诉讼&仲裁"
+    case.latitude, case.longitude, case.amount_in_dispute = Decimal("30.123456"), Decimal("-120.5"), Decimal("12345.60")
+    case.is_group, case.criminal_risk, case.needs_sanlian, case.is_overdue = True, True, True, True
+    case.compound, case.grid, case.mediator = None, None, None
+    case.recurrence_of, case.escalated_from_unit = other, other.assigned_unit
+    case.agreement_form, case.referral_route = "written", "court"
+    case.performance_due, case.due_date, case.mediation_due_date = date(2026, 5, 1), date(2026, 4, 2), date(999, 1, 9)
+    case.accepted_at, case.concluded_at, case.closed_at = MOMENTS[0], MOMENTS[1], MOMENTS[2]
+    case.closed_within_limits, case.closed_inside_subdistrict, case.mediation_extended_days = None, False, 15
+    case.due_stage = "performance"
+    yield case, [other, case]
+    case.closed_within_limits, case.closed_inside_subdistrict, case.due_stage = True, None, ""
+    case.reported_by.first_name = case.reported_by.last_name = ""  # the username stands in
+    yield case, [other]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_case_facts_as_the_template_drew_them(language, case, org, dispute_type, centre_staff, village_mediator):
+    other = mediating_case(org, dispute_type, staff=centre_staff, mediator=village_mediator, size=1)
+    case = Case.objects.select_related(*CASE_PAGE_RELATED).get(pk=case.pk)
+    with translation.override(language):
+        for variant, recurrences in _facts_variants(case, other):
+            expected = drawn_by_template(FACTS_TEMPLATE, case=variant, recurrences=recurrences)
+            assert squeeze(case_facts_html(variant, recurrences)) == expected
+    assert "12345.60" in expected and "&lt;民庭&gt;" in expected and other.number in expected
+
+
+# The head and the 办理时限 card as web/case_detail.html drew them before display.case_head_html
+# and display.case_deadline_html.
+HEAD_TEMPLATE = """{% load jiefen_web %}<div class="page-head case-head">
+  <div>
+    <p class="case-number">{{ case.number }}</p>
+    <h1>{{ case.title }}</h1>
+    <p class="badges">
+      <span class="badge state state-{{ case.state }}">{{ case|choice_label:"state" }}</span>
+      <span class="badge risk-{{ case.risk_grade }}">{% blocktranslate with grade=case|choice_label:"risk_grade" %}{{ grade }}色风险{% endblocktranslate %}</span>
+      <span class="badge">{{ case|choice_label:"complexity" }}</span>
+      {% if case.is_overdue %}<span class="badge badge-overdue">{% translate "已超期" %}</span>{% endif %}
+      {% if case.is_group %}<span class="badge badge-warn">{% translate "群体性" %}</span>{% endif %}
+      {% if case.criminal_risk %}<span class="badge badge-warn">{% translate "民转刑风险" %}</span>{% endif %}
+      {% if case.needs_sanlian %}<span class="badge">{% translate "三联三议" %}</span>{% endif %}
+    </p>
+  </div>
+  <a class="btn no-print" href="{% url 'web:case_print' case.pk %}">{% translate "打印登记表" %}</a>
+</div>"""
+DEADLINE_TEMPLATE = """{% load jiefen_web %}    <section class="card deadline{% if case.is_overdue %} is-overdue{% endif %}">
+      <h2>{% translate "办理时限" %}</h2>
+      {% if case.due_date %}
+        <p class="due"><span class="muted">{% blocktranslate with stage=case.due_stage|stage_label %}{{ stage }}环节期限{% endblocktranslate %}</span>
+          <strong><time datetime="{{ case.due_date|date:'Y-m-d' }}">{{ case.due_date|date:"Y-m-d" }}</time></strong>
+          {% if case.is_overdue %}<span class="badge badge-overdue">{% translate "已超期" %}</span>{% endif %}</p>
+      {% else %}
+        <p class="muted">{% translate "当前环节没有时限。" %}</p>
+      {% endif %}
+      {% if case.mediation_due_date %}<p class="muted">{% translate "调解期限" %} {{ case.mediation_due_date|date:"Y-m-d" }}{% if case.mediation_extended_days %} · {% blocktranslate with days=case.mediation_extended_days %}经当事人同意已延长{{ days }}日{% endblocktranslate %}{% endif %}</p>{% endif %}
+    </section>"""
+
+
+def _head_variants(case):
+    yield case
+    case.title, case.number = TRICKY, "JF<2026>&1"
+    case.is_overdue, case.is_group, case.criminal_risk, case.needs_sanlian = True, True, True, True
+    case.due_date, case.due_stage, case.mediation_due_date, case.mediation_extended_days = date(2026, 4, 2), "mediation", date(2026, 5, 3), 15
+    yield case
+    case.is_overdue, case.is_group, case.needs_sanlian, case.due_date, case.mediation_extended_days = False, False, False, None, 0
+    yield case
+    case.mediation_due_date, case.due_date, case.due_stage = None, date(2026, 6, 1), ""
+    yield case
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_case_head_and_deadline_as_the_template_drew_them(language, case):
+    case = Case.objects.select_related(*CASE_PAGE_RELATED).get(pk=case.pk)
+    drawn = []
+    with translation.override(language):
+        for variant in _head_variants(case):
+            expected = drawn_by_template(HEAD_TEMPLATE, case=variant)
+            assert squeeze(case_head_html(variant)) == expected
+            drawn.append(expected)
+            assert squeeze(case_deadline_html(variant)) == drawn_by_template(DEADLINE_TEMPLATE, case=variant)
+    assert "&lt;2026&gt;&amp;1" in drawn[1] and "badge-overdue" in drawn[1] and "badge-overdue" not in drawn[2]

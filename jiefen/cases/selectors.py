@@ -199,7 +199,20 @@ def case_events(case):
     return CaseEvent.objects.filter(case=case).select_related("actor").order_by("id")
 
 
-_ALL_EVENTS = Prepared(lambda case: CaseEvent.objects.filter(case_id=case).select_related("actor").order_by("id"), case=int)
+# An actor only as the history names them (get_full_name, else username): a history holds
+# dozens of events, and each actor built whole costs its password, e-mail and two timestamps.
+_ACTOR_NAME_FIELDS = ("actor__id", "actor__username", "actor__first_name", "actor__last_name")
+
+
+def _events_with_actor_names(case):
+    return (
+        CaseEvent.objects.filter(case_id=case)
+        .select_related("actor")
+        .only(*(field.name for field in CaseEvent._meta.concrete_fields), *_ACTOR_NAME_FIELDS)
+    )
+
+
+_ALL_EVENTS = Prepared(lambda case: _events_with_actor_names(case).order_by("id"), case=int)
 _LATEST_EVENTS: dict = {}  # by how many
 
 
@@ -213,8 +226,7 @@ def case_timeline_events(case, latest=None) -> tuple[list, int]:
     if query is None:
         # The total comes with the rows (a window over the whole history, counted before the limit).
         query = _LATEST_EVENTS[latest] = Prepared(
-            lambda case: CaseEvent.objects.filter(case_id=case)
-            .select_related("actor")
+            lambda case: _events_with_actor_names(case)
             .annotate(total=Window(Count("id")))
             .order_by("-id")[:latest],
             case=int,

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import get_language, gettext, gettext_lazy, pgettext_lazy
@@ -91,9 +91,20 @@ class TranslatedTexts:
         texts = self.by_language.get(language)
         if texts is None:
             texts = self.by_language[language] = SimpleNamespace(
-                **{name: escape_text(text) for name, text in self.texts.items()}
+                **{name: self.as_markup(text) for name, text in self.texts.items()}
             )
         return texts
+
+    def as_markup(self, text) -> str:
+        return escape_text(text)
+
+
+class TemplateTexts(TranslatedTexts):
+    """TranslatedTexts for labels a template drew with {% translate %}, which takes a
+    translation as markup as it stands (an apostrophe stays one)."""
+
+    def as_markup(self, text) -> str:
+        return str(text)
 
 
 def in_local_time(value):
@@ -413,6 +424,253 @@ def timeline_html(rows):
             )
         )
     return mark_safe("".join(items))
+
+
+# The case page's fact lists (纠纷情况, 分流与承办 and, once there is any, 结果), as
+# web/case_detail.html drew them: some forty labels and values, each through the template
+# language a few dozen function calls.
+_FACTS_TEXTS = TemplateTexts(
+    situation=gettext_lazy("纠纷情况"),
+    dispute_type=gettext_lazy("纠纷类型"),
+    channel=gettext_lazy("来源渠道"),
+    village=gettext_lazy("村(社区)"),
+    compound=gettext_lazy("村民小组/小区"),
+    grid=gettext_lazy("网格"),
+    address=gettext_lazy("纠纷发生地址"),
+    coordinates=gettext_lazy("坐标"),
+    people=gettext_lazy("涉及人数"),
+    amount=gettext_lazy("争议金额(元)"),
+    group=gettext_lazy("群体性纠纷"),
+    criminal_risk=gettext_lazy("有民转刑风险"),
+    risk_grade=gettext_lazy("风险等级"),
+    complexity=gettext_lazy("复杂程度"),
+    routing=gettext_lazy("分流与承办"),
+    state=gettext_lazy("状态"),
+    tier=gettext_lazy("调处层级"),
+    unit=gettext_lazy("承办单位"),
+    mediator=gettext_lazy("承办调解员"),
+    unassigned=gettext_lazy("未分派"),
+    sanlian=gettext_lazy("需“三联三议”"),
+    escalated_from=gettext_lazy("原承办单位(上报前)"),
+    reported_by=gettext_lazy("登记人"),
+    created_at=gettext_lazy("登记时间"),
+    accepted_at=gettext_lazy("受理时间"),
+    due_stage=gettext_lazy("当前时限环节"),
+    due_date=gettext_lazy("当前时限"),
+    overdue=gettext_lazy("已超期"),
+    mediation_due=gettext_lazy("调解期限"),
+    extended_days=gettext_lazy("经当事人同意延长(日)"),
+    recurrence_of=gettext_lazy("复发自"),
+    recurrences=gettext_lazy("复发案件"),
+    outcome=gettext_lazy("结果"),
+    pointed_to=gettext_lazy("不予受理时告知的途径"),
+    agreement_form=gettext_lazy("协议形式"),
+    performance_due=gettext_lazy("约定履行期限"),
+    referral_route=gettext_lazy("移送途径"),
+    referred_to=gettext_lazy("移送/上交至"),
+    concluded_at=gettext_lazy("调解结束时间"),
+    closed_at=gettext_lazy("办结时间"),
+    within_limits=gettext_lazy("按期办结"),
+    inside_subdistrict=gettext_lazy("在街道内化解"),
+)
+
+
+def _value_html(value) -> str:
+    """`{{ value }}` of the templates: numbers localised, None spelled "None", escaped."""
+    if type(value) is str:
+        return html.escape(value)
+    return escape_text(formats.localize(value))
+
+
+def _day(value) -> str:
+    """`value|date:"Y-m-d"` of the templates, for a date ("" for none)."""
+    return "" if value is None else f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+
+
+def _yes_no(value, choices: str) -> str:
+    """`value|yesno:choices` of the templates, `choices` the translation of "是,否" or "是,否,—"."""
+    options = choices.split(",")
+    if value is None and len(options) == 3:
+        return options[2]
+    return options[0] if value else options[1]
+
+
+def _name_html(related) -> str:
+    """`{{ related.name }}` of the templates ("" for none)."""
+    return "" if related is None else _value_html(related.name)
+
+
+def _person_html(user) -> str:
+    """`{{ user.get_full_name|default:user.username }}` ("" for no user)."""
+    return "" if user is None else escape_text(user.get_full_name() or user.username)
+
+
+def _fact(label, value_html) -> str:
+    return f"<div><dt>{label}</dt><dd>{value_html}</dd></div>"
+
+
+def case_facts_html(case, recurrences):
+    """The fact lists of the case page; `recurrences`: the cases recurring from it the user may open."""
+    t = _FACTS_TEXTS()
+    overdue = f' <span class="badge badge-overdue">{t.overdue}</span>' if case.is_overdue else ""
+    if case.latitude is not None and case.longitude is not None:
+        coordinates = f"{_value_html(case.latitude)}, {_value_html(case.longitude)}"
+    else:
+        coordinates = "—"
+    situation = [
+        _fact(t.dispute_type, _name_html(case.dispute_type)),
+        _fact(t.channel, escape_text(choice_label(case, "channel"))),
+        _fact(t.village, _name_html(case.village)),
+        _fact(t.compound, escape_text((case.compound.name if case.compound else "") or "—")),
+        _fact(t.grid, escape_text((case.grid.name if case.grid else "") or "—")),
+        _fact(t.address, _value_html(case.address)),
+        _fact(t.coordinates, coordinates),
+        _fact(t.people, _value_html(case.people_involved)),
+        _fact(t.amount, "—" if case.amount_in_dispute is None else _value_html(case.amount_in_dispute)),
+        _fact(t.group, escape_text(_yes_no(case.is_group, _("是,否")))),
+        _fact(t.criminal_risk, escape_text(_yes_no(case.criminal_risk, _("是,否")))),
+        _fact(t.risk_grade, escape_text(choice_label(case, "risk_grade"))),
+        _fact(t.complexity, escape_text(choice_label(case, "complexity"))),
+    ]
+    routing = [
+        _fact(t.state, escape_text(choice_label(case, "state"))),
+        _fact(t.tier, escape_text(choice_label(case, "tier"))),
+        _fact(t.unit, _name_html(case.assigned_unit)),
+        _fact(t.mediator, _person_html(case.mediator) if case.mediator else t.unassigned),
+        _fact(t.sanlian, escape_text(_yes_no(case.needs_sanlian, _("是,否")))),
+    ]
+    if case.escalated_from_unit_id:
+        routing.append(_fact(t.escalated_from, _name_html(case.escalated_from_unit)))
+    routing += [
+        _fact(t.reported_by, _person_html(case.reported_by)),
+        _fact(t.created_at, escape_text(local_minute(case.created_at))),
+        _fact(t.accepted_at, escape_text(local_minute(case.accepted_at) or "—")),
+        _fact(t.due_stage, escape_text(stage_label(case.due_stage) or "—")),
+        _fact(t.due_date, escape_text(_day(case.due_date) or "—") + overdue),
+        _fact(t.mediation_due, escape_text(_day(case.mediation_due_date) or "—")),
+        _fact(t.extended_days, _value_html(case.mediation_extended_days)),
+    ]
+    if case.recurrence_of:
+        link = f'<a href="{escape_text(url_path("web:case_detail", case.recurrence_of.pk))}">{_value_html(case.recurrence_of.number)}</a>'
+        routing.append(_fact(t.recurrence_of, link))
+    if recurrences:
+        links = "、".join(
+            f'<a href="{escape_text(url_path("web:case_detail", other.pk))}">{_value_html(other.number)}</a>' for other in recurrences
+        )
+        routing.append(_fact(t.recurrences, links))
+    sections = [
+        f"""<section class="card">
+      <h2>{t.situation}</h2>
+      <p class="description">{lines_html(case.description)}</p>
+      <dl class="facts">
+        {"".join(situation)}
+      </dl>
+    </section>""",
+        f"""<section class="card">
+      <h2>{t.routing}</h2>
+      <dl class="facts">
+        {"".join(routing)}
+      </dl>
+    </section>""",
+    ]
+    if case.agreement_form or case.referral_route or case.referred_to or case.rejection_pointed_to or case.concluded_at or case.closed_at:
+        outcome = []
+        if case.rejection_pointed_to:
+            outcome.append(_fact(t.pointed_to, _value_html(case.rejection_pointed_to)))
+        if case.agreement_form:
+            outcome.append(_fact(t.agreement_form, escape_text(choice_label(case, "agreement_form"))))
+        if case.performance_due:
+            outcome.append(_fact(t.performance_due, escape_text(_day(case.performance_due))))
+        if case.referral_route:
+            outcome.append(_fact(t.referral_route, escape_text(choice_label(case, "referral_route"))))
+        if case.referred_to:
+            outcome.append(_fact(t.referred_to, _value_html(case.referred_to)))
+        if case.concluded_at:
+            outcome.append(_fact(t.concluded_at, escape_text(local_minute(case.concluded_at))))
+        if case.closed_at:
+            outcome += [
+                _fact(t.closed_at, escape_text(local_minute(case.closed_at))),
+                _fact(t.within_limits, escape_text(_yes_no(case.closed_within_limits, _("是,否,—")))),
+                _fact(t.inside_subdistrict, escape_text(_yes_no(case.closed_inside_subdistrict, _("是,否,—")))),
+            ]
+        sections.append(
+            f"""<section class="card">
+      <h2>{t.outcome}</h2>
+      <dl class="facts">
+        {"".join(outcome)}
+      </dl>
+    </section>"""
+        )
+    return mark_safe("\n\n    ".join(sections))
+
+
+# The head of the case page (number, title, badges) and its 办理时限 card, as
+# web/case_detail.html drew them.
+_HEAD_TEXTS = TemplateTexts(
+    overdue=gettext_lazy("已超期"),
+    group=gettext_lazy("群体性"),
+    criminal_risk=gettext_lazy("民转刑风险"),
+    sanlian=gettext_lazy("三联三议"),
+    print_form=gettext_lazy("打印登记表"),
+    time_limit=gettext_lazy("办理时限"),
+    no_limit=gettext_lazy("当前环节没有时限。"),
+    mediation_due=gettext_lazy("调解期限"),
+)
+
+
+def case_head_html(case):
+    t = _HEAD_TEXTS()
+    badges = "".join(
+        f'\n      <span class="badge{css}">{text}</span>'
+        for shown, css, text in (
+            (case.is_overdue, " badge-overdue", t.overdue),
+            (case.is_group, " badge-warn", t.group),
+            (case.criminal_risk, " badge-warn", t.criminal_risk),
+            (case.needs_sanlian, "", t.sanlian),
+        )
+        if shown
+    )
+    risk = _("%(grade)s色风险") % {"grade": escape_text(choice_label(case, "risk_grade"))}
+    return mark_safe(
+        f"""<div class="page-head case-head">
+  <div>
+    <p class="case-number">{_value_html(case.number)}</p>
+    <h1>{_value_html(case.title)}</h1>
+    <p class="badges">
+      <span class="badge state state-{_value_html(case.state)}">{escape_text(choice_label(case, "state"))}</span>
+      <span class="badge risk-{_value_html(case.risk_grade)}">{risk}</span>
+      <span class="badge">{escape_text(choice_label(case, "complexity"))}</span>{badges}
+    </p>
+  </div>
+  <a class="btn no-print" href="{escape_text(url_path("web:case_print", case.pk))}">{t.print_form}</a>
+</div>"""
+    )
+
+
+def case_deadline_html(case):
+    t = _HEAD_TEXTS()
+    if case.due_date:
+        stage = _("%(stage)s环节期限") % {"stage": escape_text(stage_label(case.due_stage))}
+        day = _day(case.due_date)
+        overdue = f'<span class="badge badge-overdue">{t.overdue}</span>' if case.is_overdue else ""
+        due = f"""<p class="due"><span class="muted">{stage}</span>
+          <strong><time datetime="{day}">{day}</time></strong>
+          {overdue}</p>"""
+    else:
+        due = f'<p class="muted">{t.no_limit}</p>'
+    mediation = ""
+    if case.mediation_due_date:
+        extended = ""
+        if case.mediation_extended_days:
+            extended = " · " + _("经当事人同意已延长%(days)s日") % {"days": _value_html(case.mediation_extended_days)}
+        mediation = f'<p class="muted">{t.mediation_due} {_day(case.mediation_due_date)}{extended}</p>'
+    return mark_safe(
+        f"""<section class="card deadline{" is-overdue" if case.is_overdue else ""}">
+      <h2>{t.time_limit}</h2>
+      {due}
+      {mediation}
+    </section>"""
+    )
 
 
 # A form of the case page until it is opened (web.forms.closed_form), as the action_form tag

@@ -29,7 +29,7 @@ from jiefen.organisation.selectors import user_scope
 
 from .responses import forbidden
 from .panels import case_panels, has_rows
-from .display import timeline, timeline_html, url_path
+from .display import case_deadline_html, case_facts_html, case_head_html, timeline, timeline_html, url_path
 from .forms import (
     MAX_PARTIES,
     ActionForm,
@@ -162,7 +162,9 @@ def _detail_context(request, case, *, failed=None, error=None):
         "timeline_total": total,
         "lifecycle_forms": [f for f in forms if f.action in TRANSITIONS],
         "extra_forms": [f for f in forms if f.action not in TRANSITIONS],
-        "recurrences": recurrences,
+        "case_head": case_head_html(case),
+        "case_deadline": case_deadline_html(case),
+        "case_facts": case_facts_html(case, recurrences),
         "panels": panels,
         "action_error": error,
         "failed_action": failed.action if failed is not None else "",
