@@ -17,8 +17,23 @@ from jiefen.cases.models import Case
 from jiefen.cases.selectors import CASE_PAGE_RELATED
 from jiefen.documents.panels import checklist_rows_html
 from jiefen.documents.selectors import AS_NEEDED, REQUIRED, ChecklistItem, DocumentLink
-from jiefen.mediation.models import PartyConsent, Record, Session, SessionStatus
+from jiefen.mediation.models import (
+    Agreement,
+    AgreementSignature,
+    ItemStatus,
+    PartyConsent,
+    PerformanceFinding,
+    PerformanceItem,
+    Record,
+    ReturnVisit,
+    Satisfaction,
+    Session,
+    SessionStatus,
+    SignerKind,
+    SignMethod,
+)
 from jiefen.mediation.panel import consents_html, records_html, session_html
+from jiefen.mediation.panel_agreements import agreement_summary_html, item_lines_html, visits_html
 from jiefen.organisation.models import Room, RoomKind
 from jiefen.web.display import case_deadline_html, case_facts_html, case_head_html, in_local_time, lines_html, local_minute
 
@@ -327,3 +342,136 @@ def test_case_head_and_deadline_as_the_template_drew_them(language, case):
             drawn.append(expected)
             assert squeeze(case_deadline_html(variant)) == drawn_by_template(DEADLINE_TEMPLATE, case=variant)
     assert "&lt;2026&gt;&amp;1" in drawn[1] and "badge-overdue" in drawn[1] and "badge-overdue" not in drawn[2]
+
+
+AGREEMENT_TEMPLATE = """{% load jiefen_web %}{% with a=row.agreement %}
+    <h3>{{ a|choice_label:"form" }}
+      {% if a.effective_at %}<span class="badge state">{% translate "已生效" %}</span>
+      {% elif row.is_current %}<span class="badge badge-new">{% translate "未生效" %}</span>
+      {% else %}<span class="badge">{% translate "已被新稿取代" %}</span>{% endif %}
+    </h3>
+    {% if row.missing %}
+    <div class="alert ag-missing" role="status">
+      <p><strong>{% translate "生效前尚需：" %}</strong></p>
+      <ul>{% for line in row.missing %}<li>{{ line }}</li>{% endfor %}</ul>
+    </div>
+    {% endif %}
+    <dl class="facts compact">
+      {% if a.effective_at %}<div><dt>{% translate "生效时间" %}</dt><dd>{{ a.effective_at|date:"Y-m-d H:i" }}</dd></div>{% endif %}
+      <div><dt>{% translate "人民调解委员会" %}</dt><dd>{{ a.committee.name }}</dd></div>
+      <div><dt>{% translate "调解员" %}</dt><dd>{{ a.mediator.get_full_name|default:a.mediator.username }}</dd></div>
+      {% if a.form == "written" %}<div><dt>{% translate "份数" %}</dt><dd>{% blocktranslate with n=a.copies %}{{ n }}份（当事人各一份，调解委员会留存一份）{% endblocktranslate %}</dd></div>{% endif %}
+      <div><dt>{% translate "制作" %}</dt><dd>{{ a.created_at|date:"Y-m-d H:i" }} · {{ a.created_by.get_full_name|default:a.created_by.username }}</dd></div>
+      {% if a.signed_scan %}<div><dt>{% translate "签字盖章扫描件" %}</dt><dd><a href="{% url 'agreements:scan' panel.case.pk a.pk %}">{% translate "下载" %}</a></dd></div>{% endif %}
+    </dl>
+    <details class="more"{% if row.is_current %} open{% endif %}>
+      <summary>{% translate "协议内容" %}</summary>
+      <dl class="ag-text">
+        <dt>{% translate "纠纷主要事实" %}</dt><dd>{{ a.facts|linebreaksbr }}</dd>
+        <dt>{% translate "争议事项" %}</dt><dd>{{ a.matters_in_dispute|linebreaksbr }}</dd>
+        {% if a.responsibilities %}<dt>{% translate "各方责任" %}</dt><dd>{{ a.responsibilities|linebreaksbr }}</dd>{% endif %}
+        <dt>{% translate "协议内容" %}</dt><dd>{{ a.terms|linebreaksbr }}</dd>
+      </dl>
+    </details>
+
+    {% if a.form == "written" %}
+    <h4>{% translate "签署" %} <span class="count-muted">{{ row.signatures|length }}</span></h4>
+    {% if row.signatures %}
+    <ul class="ag-rows">
+      {% for s in row.signatures %}
+      <li>{% if s.party %}{{ s.party.name }}{% else %}{{ s|choice_label:"signer_kind" }}{% endif %} · {{ s|choice_label:"method" }} · <time datetime="{{ s.signed_at|date:'c' }}">{{ s.signed_at|date:"Y-m-d H:i" }}</time></li>
+      {% endfor %}
+    </ul>
+    {% else %}<p class="muted">{% translate "尚未登记签署。" %}</p>{% endif %}
+    {% endif %}
+{% endwith %}"""
+
+ITEM_TEMPLATE = """{% load jiefen_web %}{% with i=r.item %}
+        <p class="ag-row-head"><strong>{{ i.what }}</strong>
+          <span class="badge{% if i.status == 'performed' %} state{% elif i.status == 'overdue' %} badge-overdue{% elif r.due_soon %} badge-warn{% endif %}">{{ i|choice_label:"status" }}</span></p>
+        <p class="ag-meta">{% translate "履行人" %} {{ i.obligor.name }} · {{ i.how }} · {% translate "期限" %} <time datetime="{{ i.due_date|date:'Y-m-d' }}">{{ i.due_date|date:"Y-m-d" }}</time>{% if i.place %} · {{ i.place }}{% endif %}</p>
+        {% if i.performed_on %}<p class="ag-meta">{% blocktranslate with day=i.performed_on|date:"Y-m-d" %}{{ day }} 已履行{% endblocktranslate %}{% if i.note %} · {{ i.note }}{% endif %}</p>{% endif %}
+{% endwith %}"""
+
+VISIT_TEMPLATE = """{% load jiefen_web %}
+      {% for v in panel.visits %}
+      <li>
+        <p class="ag-row-head"><strong>{{ v.visited_on|date:"Y-m-d" }} · {{ v.party.name }}</strong> <span class="muted">{{ v.method }}</span>
+          <span class="badge">{{ v|choice_label:"performance" }}</span> <span class="badge{% if v.satisfaction == 'dissatisfied' %} badge-warn{% endif %}">{{ v|choice_label:"satisfaction" }}</span>
+          {% if v.dispute_back %}<span class="badge badge-overdue">{% translate "纠纷复发" %}</span>{% endif %}</p>
+        {% if v.hidden_risk %}<p class="ag-meta">{% translate "矛盾隐患：" %}{{ v.hidden_risk }}</p>{% endif %}
+        {% if v.measures %}<p class="ag-meta">{% translate "采取措施：" %}{{ v.measures }}</p>{% endif %}
+        <p class="ag-meta">{% translate "回访人" %} {{ v.visited_by.get_full_name|default:v.visited_by.username }}</p>
+      </li>
+      {% endfor %}
+"""
+
+
+def agreement_rows(case, org, mediator):
+    """Agreements of each look: written and effective with signatures and a scan; a written
+    draft lacking signatures; an oral one superseded; texts needing escaping."""
+    first = case.parties.first()
+    first.name = TRICKY
+    effective = Agreement(id=7, case=case, form="written", facts="事实<一>\r\n事实二", matters_in_dispute=TRICKY,
+                          responsibilities="甲方&乙方", terms="条款\n第二条", committee=org.village_committee,
+                          mediator=mediator, effective_at=MOMENTS[0], signed_scan="agreements/scan.pdf",
+                          created_by=mediator, created_at=MOMENTS[1])
+    signatures = [
+        AgreementSignature(agreement=effective, signer_kind=SignerKind.PARTY, party=first, method=SignMethod.SIGNATURE, signed_at=MOMENTS[0]),
+        AgreementSignature(agreement=effective, signer_kind=SignerKind.COMMITTEE_SEAL, method=SignMethod.SEAL, signed_at=MOMENTS[2]),
+    ]
+    draft = Agreement(id=8, case=case, form="written", facts="事实", matters_in_dispute="争议", responsibilities="",
+                      terms=TRICKY, committee=org.village_committee, mediator=mediator, created_by=mediator, created_at=MOMENTS[2])
+    oral = Agreement(id=9, case=case, form="oral", facts="事实", matters_in_dispute="争议", terms="口头",
+                     committee=org.village_committee, mediator=mediator, created_by=mediator, created_at=MOMENTS[0])
+    return [
+        {"agreement": effective, "is_current": True, "missing": [], "signatures": signatures},
+        {"agreement": draft, "is_current": True, "missing": [TRICKY, "调解员签名"], "signatures": []},
+        {"agreement": oral, "is_current": False, "missing": ["x"], "signatures": []},
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_agreements_as_the_template_drew_them(language, case, org, village_mediator):
+    village_mediator.first_name, village_mediator.last_name = "", ""  # the username stands in
+    with translation.override(language):
+        for row in agreement_rows(case, org, village_mediator):
+            assert squeeze(agreement_summary_html(case, row)) == drawn_by_template(
+                AGREEMENT_TEMPLATE, row=row, panel={"case": case}
+            )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_performance_items_as_the_template_drew_them(language, case):
+    obligor = case.parties.first()
+    obligor.name = TRICKY
+    items = [
+        PerformanceItem(what=TRICKY, obligor=obligor, how="转账<银行>", due_date=date(2026, 3, 1), place="村委会&广场",
+                        status=ItemStatus.PERFORMED, performed_on=date(2026, 2, 27), note="按时<履行>"),
+        PerformanceItem(what="赔偿", obligor=obligor, how="现金", due_date=date(2026, 3, 1), status=ItemStatus.PERFORMED,
+                        performed_on=date(2026, 3, 2)),
+        PerformanceItem(what="道歉", obligor=obligor, how="当面", due_date=date(2026, 3, 1), status=ItemStatus.OVERDUE),
+    ] + [PerformanceItem(what="修缮", obligor=obligor, how="自行", due_date=date(2026, 3, 1), status=ItemStatus.PENDING)] * 2
+    with translation.override(language):
+        for n, item in enumerate(items):
+            due_soon = n == 3
+            r = {"item": item, "due_soon": due_soon}
+            assert squeeze(item_lines_html(item, due_soon)) == drawn_by_template(ITEM_TEMPLATE, r=r)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_return_visits_as_the_template_drew_them(language, case, village_mediator):
+    first, second = case.parties.all()[:2]
+    first.name = TRICKY
+    visits = [
+        ReturnVisit(party=first, visited_on=date(2026, 4, 2), method="电话<回访>", performance=PerformanceFinding.PARTIAL,
+                    satisfaction=Satisfaction.DISSATISFIED, hidden_risk="隐患&风险", measures="措施<一>", dispute_back=True,
+                    visited_by=village_mediator),
+        ReturnVisit(party=second, visited_on=date(2026, 4, 3), performance=PerformanceFinding.PERFORMED,
+                    satisfaction=Satisfaction.SATISFIED, visited_by=village_mediator),
+    ]
+    with translation.override(language):
+        assert squeeze(visits_html(visits)) == drawn_by_template(VISIT_TEMPLATE, panel={"visits": visits})

@@ -4,11 +4,13 @@ milestones, return visits; and, for those who handle the case, the forms that re
 Also the titles of the section's events on the case timeline."""
 
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiefen.cases.models import CaseState
 from jiefen.cases.services import user_can_handle
+from jiefen.web.display import TemplateTexts, choice_label, escape_text, in_local_time, lines_html, local_minute, url_path
 from jiefen.web.panels import case_rows
 
 from .forms_agreements import FORMS
@@ -72,7 +74,8 @@ def panel_context(request, case):
             mark = None
             if handler and agreement.effective_at and item.status != ItemStatus.PERFORMED and case.state in agreements.PERFORMANCE_STATES:
                 mark = _page_form(request, case, "mark", item.id)
-            items.append({"item": item, "mark": mark, "due_soon": item.status == ItemStatus.PENDING and item.due_date <= today})
+            due_soon = item.status == ItemStatus.PENDING and item.due_date <= today
+            items.append({"item": item, "mark": mark, "due_soon": due_soon, "lines": item_lines_html(item, due_soon)})
         signatures = sorted(agreement.signatures.all(), key=lambda s: (s.signer_kind != SignerKind.PARTY, s.signed_at))
         row = {
             "agreement": agreement,
@@ -85,6 +88,7 @@ def panel_context(request, case):
             "milestones": agreements.confirmation_milestones(confirmation, today) if confirmation else [],
             "forms": {},
         }
+        row["summary"] = agreement_summary_html(case, row)
         if handler and row["is_current"]:
             drafting = agreement.effective_at is None and case.state == CaseState.MEDIATING
             if drafting and agreement.form == agreements.WRITTEN:
@@ -105,11 +109,13 @@ def panel_context(request, case):
             )
         rows.append(row)
     failed = getattr(request, "agreements_failed", None)
+    visits = case_rows(case, "return_visits")[::-1]
     return {
         "case": case,
         "agreements": rows,
         "current": next((r for r in rows if r["is_current"]), None),
-        "visits": case_rows(case, "return_visits")[::-1],
+        "visits": visits,
+        "visit_items": visits_html(visits),
         "can_handle": handler,
         "draft_form": _page_form(request, case, "draft") if handler and case.state == CaseState.MEDIATING else None,
         "visit_form": _page_form(request, case, "visit") if handler and case.state in aftercare.VISIT_STATES else None,
@@ -118,6 +124,195 @@ def panel_context(request, case):
         "failed_row": getattr(failed, "row", None),
         "today": today,
     }
+
+
+# ---------------------------------------------------------------- the section's rows
+# Written out here, not in mediation/agreements_panel.html (which keeps the forms): through the
+# template language the agreement, its items and the visits were the case page's costliest
+# section. The markup is the same.
+
+
+def _name(user):
+    return user.get_full_name() or user.username
+
+
+def _day(value):
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+
+
+_AGREEMENT_TEXTS = TemplateTexts(
+    agreement=gettext_lazy("调解协议"),
+    effective=gettext_lazy("已生效"),
+    not_effective=gettext_lazy("未生效"),
+    superseded=gettext_lazy("已被新稿取代"),
+    still_needed=gettext_lazy("生效前尚需："),
+    effective_at=gettext_lazy("生效时间"),
+    committee=gettext_lazy("人民调解委员会"),
+    mediator=gettext_lazy("调解员"),
+    copies=gettext_lazy("份数"),
+    copies_text=gettext_lazy("%(n)s份（当事人各一份，调解委员会留存一份）"),
+    made=gettext_lazy("制作"),
+    scan=gettext_lazy("签字盖章扫描件"),
+    download=gettext_lazy("下载"),
+    content=gettext_lazy("协议内容"),
+    facts=gettext_lazy("纠纷主要事实"),
+    matters=gettext_lazy("争议事项"),
+    responsibilities=gettext_lazy("各方责任"),
+    signing=gettext_lazy("签署"),
+    no_signatures=gettext_lazy("尚未登记签署。"),
+    obligor=gettext_lazy("履行人"),
+    due=gettext_lazy("期限"),
+    performed_on=gettext_lazy("%(day)s 已履行"),
+    visitor=gettext_lazy("回访人"),
+    recurred=gettext_lazy("纠纷复发"),
+    hidden_risk=gettext_lazy("矛盾隐患："),
+    measures=gettext_lazy("采取措施："),
+)
+
+_AGREEMENT_HEAD = """<h3>{form}
+      {badge}
+    </h3>
+    {missing}
+    <dl class="facts compact">
+      {effective_at}
+      <div><dt>{t.committee}</dt><dd>{committee}</dd></div>
+      <div><dt>{t.mediator}</dt><dd>{mediator}</dd></div>
+      {copies}
+      <div><dt>{t.made}</dt><dd>{created_at} · {created_by}</dd></div>
+      {scan}
+    </dl>
+    <details class="more"{open}>
+      <summary>{t.content}</summary>
+      <dl class="ag-text">
+        <dt>{t.facts}</dt><dd>{facts}</dd>
+        <dt>{t.matters}</dt><dd>{matters}</dd>
+        {responsibilities}
+        <dt>{t.content}</dt><dd>{terms}</dd>
+      </dl>
+    </details>
+    {signatures}"""
+
+
+def agreement_summary_html(case, row):
+    """An agreement as its part of the section opens: the head, what it still lacks, its facts
+    and text, and (a written one) its signatures."""
+    t = _AGREEMENT_TEXTS()
+    agreement = row["agreement"]
+    if agreement.effective_at:
+        badge = f'<span class="badge state">{t.effective}</span>'
+    elif row["is_current"]:
+        badge = f'<span class="badge badge-new">{t.not_effective}</span>'
+    else:
+        badge = f'<span class="badge">{t.superseded}</span>'
+    missing = ""
+    if row["missing"]:
+        lines = "".join(f"<li>{escape_text(line)}</li>" for line in row["missing"])
+        missing = f'<div class="alert ag-missing" role="status"><p><strong>{t.still_needed}</strong></p><ul>{lines}</ul></div>'
+    written = agreement.form == "written"
+    signatures = ""
+    if written:
+        signatures = f'<h4>{t.signing} <span class="count-muted">{len(row["signatures"])}</span></h4>'
+        if row["signatures"]:
+            signatures += '<ul class="ag-rows">{}</ul>'.format("".join(_signature_html(s) for s in row["signatures"]))
+        else:
+            signatures += f'<p class="muted">{t.no_signatures}</p>'
+    return mark_safe(
+        _AGREEMENT_HEAD.format(
+            t=t,
+            form=escape_text(choice_label(agreement, "form")),
+            badge=badge,
+            missing=missing,
+            effective_at=(
+                f"<div><dt>{t.effective_at}</dt><dd>{local_minute(agreement.effective_at)}</dd></div>"
+                if agreement.effective_at else ""
+            ),
+            committee=escape_text(agreement.committee.name),
+            mediator=escape_text(_name(agreement.mediator)),
+            copies=(
+                f"<div><dt>{t.copies}</dt><dd>{t.copies_text % {'n': escape_text(agreement.copies)}}</dd></div>"
+                if written else ""
+            ),
+            created_at=local_minute(agreement.created_at),
+            created_by=escape_text(_name(agreement.created_by)),
+            scan=(
+                f'<div><dt>{t.scan}</dt><dd><a href="{url_path("agreements:scan", case.pk, agreement.pk)}">{t.download}</a></dd></div>'
+                if agreement.signed_scan else ""
+            ),
+            open=" open" if row["is_current"] else "",
+            facts=lines_html(agreement.facts),
+            matters=lines_html(agreement.matters_in_dispute),
+            responsibilities=(
+                f"<dt>{t.responsibilities}</dt><dd>{lines_html(agreement.responsibilities)}</dd>"
+                if agreement.responsibilities else ""
+            ),
+            terms=lines_html(agreement.terms),
+            signatures=signatures,
+        )
+    )
+
+
+def _signature_html(signature):
+    who = escape_text(signature.party.name if signature.party else choice_label(signature, "signer_kind"))
+    signed_at = in_local_time(signature.signed_at)
+    return (
+        f"<li>{who} · {escape_text(choice_label(signature, 'method'))} · "
+        f'<time datetime="{signed_at.isoformat()}">{local_minute(signed_at)}</time></li>'
+    )
+
+
+_ITEM_BADGES = {ItemStatus.PERFORMED: " state", ItemStatus.OVERDUE: " badge-overdue"}
+
+
+def item_lines_html(item, due_soon):
+    """A performance item's lines (the form marking it performed follows them)."""
+    t = _AGREEMENT_TEXTS()
+    badge = _ITEM_BADGES.get(item.status, " badge-warn" if due_soon else "")
+    due = _day(item.due_date)
+    place = f" · {escape_text(item.place)}" if item.place else ""
+    lines = (
+        f'<p class="ag-row-head"><strong>{escape_text(item.what)}</strong>\n'
+        f'          <span class="badge{badge}">{escape_text(choice_label(item, "status"))}</span></p>\n'
+        f'        <p class="ag-meta">{t.obligor} {escape_text(item.obligor.name)} · {escape_text(item.how)} · '
+        f'{t.due} <time datetime="{due}">{due}</time>{place}</p>'
+    )
+    if item.performed_on:
+        note = f" · {escape_text(item.note)}" if item.note else ""
+        lines += f'\n        <p class="ag-meta">{t.performed_on % {"day": _day(item.performed_on)}}{note}</p>'
+    return mark_safe(lines)
+
+
+_VISIT_ITEM = """
+      <li>
+        <p class="ag-row-head"><strong>{day} · {party}</strong> <span class="muted">{method}</span>
+          <span class="badge">{performance}</span> <span class="badge{warn}">{satisfaction}</span>
+          {recurred}</p>
+        {hidden_risk}
+        {measures}
+        <p class="ag-meta">{t.visitor} {visitor}</p>
+      </li>
+      """
+
+
+def visits_html(visits):
+    t = _AGREEMENT_TEXTS()
+    return mark_safe(
+        "".join(
+            _VISIT_ITEM.format(
+                t=t,
+                day=_day(visit.visited_on),
+                party=escape_text(visit.party.name),
+                method=escape_text(visit.method),
+                performance=escape_text(choice_label(visit, "performance")),
+                warn=" badge-warn" if visit.satisfaction == "dissatisfied" else "",
+                satisfaction=escape_text(choice_label(visit, "satisfaction")),
+                recurred=f'<span class="badge badge-overdue">{t.recurred}</span>' if visit.dispute_back else "",
+                hidden_risk=f'<p class="ag-meta">{t.hidden_risk}{escape_text(visit.hidden_risk)}</p>' if visit.hidden_risk else "",
+                measures=f'<p class="ag-meta">{t.measures}{escape_text(visit.measures)}</p>' if visit.measures else "",
+                visitor=escape_text(_name(visit.visited_by)),
+            )
+            for visit in visits
+        )
+    )
 
 
 # ---------------------------------------------------------------- the timeline's words
