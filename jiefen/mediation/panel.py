@@ -7,7 +7,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from jiefen.cases.services import user_can_handle
-from jiefen.web.display import TranslatedTexts, choice_label, escape_text, in_local_time, lines_html, local_minute
+from jiefen.web.display import TranslatedTexts, choice_label, escape_text, in_local_time, lines_html, local_minute, person_html
 from jiefen.web.panels import case_rows, page_empty
 
 from .forms import FORMS
@@ -132,10 +132,6 @@ def panel_context(request, case):
     }
 
 
-def _name(user):
-    return user.get_full_name() or user.username
-
-
 # The consent of each party, for the panel's 调解意愿 (mediation/panel.html); as the records below.
 _CONSENT_ITEM = """
       <li class="m-row">
@@ -164,7 +160,7 @@ def consents_html(consents):
             method = f" · {escape_text(latest.method)}" if latest.method else ""
             meta = (
                 f'<p class="m-meta">{local_minute(latest.recorded_at)}{method} · {texts.recorded_by}'
-                f" {escape_text(_name(latest.recorded_by))}</p>"
+                f" {person_html(latest.recorded_by)}</p>"
             )
         else:
             decision = f'<span class="badge">{texts.undecided}</span>'
@@ -212,7 +208,7 @@ def session_html(session):
             badge=_SESSION_BADGES.get(session.status, " badge-new"),
             status=escape_text(choice_label(session, "status")),
             place=place,
-            mediators="、".join(escape_text(_name(mediator)) for mediator in session.mediators.all()),
+            mediators="、".join(person_html(mediator) for mediator in session.mediators.all()),
         )
     )
 
@@ -256,7 +252,7 @@ def records_html(records):
                 participants=lines_html(record.participants),
                 statements=lines_html(record.statements),
                 result=lines_html(record.result) or "—",
-                recorded_by=escape_text(_name(record.recorded_by)),
+                recorded_by=person_html(record.recorded_by),
             )
             for record in records
         )

@@ -10,7 +10,17 @@ from django.utils.translation import gettext_lazy
 
 from jiefen.cases.models import CaseState
 from jiefen.cases.services import user_can_handle
-from jiefen.web.display import TemplateTexts, choice_label, escape_text, in_local_time, lines_html, local_minute, url_path
+from jiefen.web.display import (
+    TemplateTexts,
+    choice_label,
+    day_text,
+    escape_text,
+    in_local_time,
+    lines_html,
+    local_minute,
+    person_html,
+    url_path,
+)
 from jiefen.web.panels import case_rows
 
 from .forms_agreements import FORMS
@@ -132,14 +142,6 @@ def panel_context(request, case):
 # section. The markup is the same.
 
 
-def _name(user):
-    return user.get_full_name() or user.username
-
-
-def _day(value):
-    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
-
-
 _AGREEMENT_TEXTS = TemplateTexts(
     agreement=gettext_lazy("调解协议"),
     effective=gettext_lazy("已生效"),
@@ -227,13 +229,13 @@ def agreement_summary_html(case, row):
                 if agreement.effective_at else ""
             ),
             committee=escape_text(agreement.committee.name),
-            mediator=escape_text(_name(agreement.mediator)),
+            mediator=person_html(agreement.mediator),
             copies=(
                 f"<div><dt>{t.copies}</dt><dd>{t.copies_text % {'n': escape_text(agreement.copies)}}</dd></div>"
                 if written else ""
             ),
             created_at=local_minute(agreement.created_at),
-            created_by=escape_text(_name(agreement.created_by)),
+            created_by=person_html(agreement.created_by),
             scan=(
                 f'<div><dt>{t.scan}</dt><dd><a href="{url_path("agreements:scan", case.pk, agreement.pk)}">{t.download}</a></dd></div>'
                 if agreement.signed_scan else ""
@@ -267,7 +269,7 @@ def item_lines_html(item, due_soon):
     """A performance item's lines (the form marking it performed follows them)."""
     t = _AGREEMENT_TEXTS()
     badge = _ITEM_BADGES.get(item.status, " badge-warn" if due_soon else "")
-    due = _day(item.due_date)
+    due = day_text(item.due_date)
     place = f" · {escape_text(item.place)}" if item.place else ""
     lines = (
         f'<p class="ag-row-head"><strong>{escape_text(item.what)}</strong>\n'
@@ -277,7 +279,7 @@ def item_lines_html(item, due_soon):
     )
     if item.performed_on:
         note = f" · {escape_text(item.note)}" if item.note else ""
-        lines += f'\n        <p class="ag-meta">{t.performed_on % {"day": _day(item.performed_on)}}{note}</p>'
+        lines += f'\n        <p class="ag-meta">{t.performed_on % {"day": day_text(item.performed_on)}}{note}</p>'
     return mark_safe(lines)
 
 
@@ -299,7 +301,7 @@ def visits_html(visits):
         "".join(
             _VISIT_ITEM.format(
                 t=t,
-                day=_day(visit.visited_on),
+                day=day_text(visit.visited_on),
                 party=escape_text(visit.party.name),
                 method=escape_text(visit.method),
                 performance=escape_text(choice_label(visit, "performance")),
@@ -308,7 +310,7 @@ def visits_html(visits):
                 recurred=f'<span class="badge badge-overdue">{t.recurred}</span>' if visit.dispute_back else "",
                 hidden_risk=f'<p class="ag-meta">{t.hidden_risk}{escape_text(visit.hidden_risk)}</p>' if visit.hidden_risk else "",
                 measures=f'<p class="ag-meta">{t.measures}{escape_text(visit.measures)}</p>' if visit.measures else "",
-                visitor=escape_text(_name(visit.visited_by)),
+                visitor=person_html(visit.visited_by),
             )
             for visit in visits
         )

@@ -482,8 +482,8 @@ def _value_html(value) -> str:
     return escape_text(formats.localize(value))
 
 
-def _day(value) -> str:
-    """`value|date:"Y-m-d"` of the templates, for a date ("" for none)."""
+def day_text(value) -> str:
+    """`value|date:"Y-m-d"` of the templates, for a date or a datetime ("" for none)."""
     return "" if value is None else f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
 
 
@@ -500,7 +500,7 @@ def _name_html(related) -> str:
     return "" if related is None else _value_html(related.name)
 
 
-def _person_html(user) -> str:
+def person_html(user) -> str:
     """`{{ user.get_full_name|default:user.username }}` ("" for no user)."""
     return "" if user is None else escape_text(user.get_full_name() or user.username)
 
@@ -536,18 +536,18 @@ def case_facts_html(case, recurrences):
         _fact(t.state, escape_text(choice_label(case, "state"))),
         _fact(t.tier, escape_text(choice_label(case, "tier"))),
         _fact(t.unit, _name_html(case.assigned_unit)),
-        _fact(t.mediator, _person_html(case.mediator) if case.mediator else t.unassigned),
+        _fact(t.mediator, person_html(case.mediator) if case.mediator else t.unassigned),
         _fact(t.sanlian, escape_text(_yes_no(case.needs_sanlian, _("是,否")))),
     ]
     if case.escalated_from_unit_id:
         routing.append(_fact(t.escalated_from, _name_html(case.escalated_from_unit)))
     routing += [
-        _fact(t.reported_by, _person_html(case.reported_by)),
+        _fact(t.reported_by, person_html(case.reported_by)),
         _fact(t.created_at, escape_text(local_minute(case.created_at))),
         _fact(t.accepted_at, escape_text(local_minute(case.accepted_at) or "—")),
         _fact(t.due_stage, escape_text(stage_label(case.due_stage) or "—")),
-        _fact(t.due_date, escape_text(_day(case.due_date) or "—") + overdue),
-        _fact(t.mediation_due, escape_text(_day(case.mediation_due_date) or "—")),
+        _fact(t.due_date, escape_text(day_text(case.due_date) or "—") + overdue),
+        _fact(t.mediation_due, escape_text(day_text(case.mediation_due_date) or "—")),
         _fact(t.extended_days, _value_html(case.mediation_extended_days)),
     ]
     if case.recurrence_of:
@@ -580,7 +580,7 @@ def case_facts_html(case, recurrences):
         if case.agreement_form:
             outcome.append(_fact(t.agreement_form, escape_text(choice_label(case, "agreement_form"))))
         if case.performance_due:
-            outcome.append(_fact(t.performance_due, escape_text(_day(case.performance_due))))
+            outcome.append(_fact(t.performance_due, escape_text(day_text(case.performance_due))))
         if case.referral_route:
             outcome.append(_fact(t.referral_route, escape_text(choice_label(case, "referral_route"))))
         if case.referred_to:
@@ -651,7 +651,7 @@ def case_deadline_html(case):
     t = _HEAD_TEXTS()
     if case.due_date:
         stage = _("%(stage)s环节期限") % {"stage": escape_text(stage_label(case.due_stage))}
-        day = _day(case.due_date)
+        day = day_text(case.due_date)
         overdue = f'<span class="badge badge-overdue">{t.overdue}</span>' if case.is_overdue else ""
         due = f"""<p class="due"><span class="muted">{stage}</span>
           <strong><time datetime="{day}">{day}</time></strong>
@@ -663,7 +663,7 @@ def case_deadline_html(case):
         extended = ""
         if case.mediation_extended_days:
             extended = " · " + _("经当事人同意已延长%(days)s日") % {"days": _value_html(case.mediation_extended_days)}
-        mediation = f'<p class="muted">{t.mediation_due} {_day(case.mediation_due_date)}{extended}</p>'
+        mediation = f'<p class="muted">{t.mediation_due} {day_text(case.mediation_due_date)}{extended}</p>'
     return mark_safe(
         f"""<section class="card deadline{" is-overdue" if case.is_overdue else ""}">
       <h2>{t.time_limit}</h2>

@@ -104,17 +104,13 @@ def do_static(parser, token):
     return StaticNode.handle_token(parser, token)
 
 
-def _ymd(value):
-    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
-
-
 def _hm(value):
     return f"{value.hour:02d}:{value.minute:02d}"
 
 
 _DATETIME_FORMATS = {
-    "Y-m-d": _ymd,
-    "Y-m-d H:i": lambda value: f"{_ymd(value)} {_hm(value)}",
+    "Y-m-d": display.day_text,
+    "Y-m-d H:i": lambda value: f"{display.day_text(value)} {_hm(value)}",
     "H:i": _hm,
     "c": datetime.datetime.isoformat,
 }
@@ -128,7 +124,7 @@ def date(value, arg=None):
     if type(value) is datetime.datetime and arg in _DATETIME_FORMATS:
         return _DATETIME_FORMATS[arg](value)
     if type(value) is datetime.date and arg == "Y-m-d":
-        return _ymd(value)
+        return display.day_text(value)
     return defaultfilters.date(value, arg)
 
 
